@@ -1,0 +1,339 @@
+"""Self-tests of the contract's data in golden/: every file validates against its schema, ids
+are unique, every id and code the data names exists, the data covers every requirement of
+CONTRACT.md, and the golden XML is exactly the contract's."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+
+import jsonschema
+import pytest
+
+from ec2conformance import GOLDEN, ROOT, golden
+from ec2conformance.xmlsafe import error_code, local_name, parse_untrusted
+
+CONTRACT = ROOT.parent / "shared" / "spec" / "CONTRACT.md"
+DATA_FILES = sorted(p.name for p in GOLDEN.glob("*.json"))
+SCHEMAS = sorted(p.name for p in (GOLDEN / "schemas").glob("*.schema.json"))
+REQUIREMENTS = golden.requirements()
+GROUPS = {
+    "WIRE": "wire",
+    "AUTH": "auth",
+    "PERM": "permission",
+    "PARAM": "params",
+    "DISK": "disk",
+    "LIST": "lists",
+    "LAUNCH": "launch",
+    "RESP": "response",
+    "ERR": "errors",
+    "FUZZ": "fuzz",
+    "LIFE": "lifecycle",
+}
+FIXED_STATUS = {"PERM-DRYRUN-PERMITTED": 412, "PERM-DRYRUN-DENIED": 403, "PERM-DENIED": 403}
+
+
+def _raw(name: str) -> dict:
+    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+
+
+def _contract_text() -> str:
+    if not CONTRACT.is_file():
+        pytest.skip(f"the contract is not beside the repository ({CONTRACT} is absent)")
+    return CONTRACT.read_text(encoding="utf-8")
+
+
+def _contract_rows() -> dict[str, str]:
+    """Requirement id -> level cell, from the contract's tables."""
+    rows = {}
+    for line in _contract_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+", cells[0]):
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+# ------------------------------------------------------------------------------ schemas
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_schema_is_a_draft_2020_12_schema(name):
+    schema = json.loads((GOLDEN / "schemas" / name).read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_data_file_validates_against_its_schema(name):
+    schema_path = GOLDEN / "schemas" / name.replace(".json", ".schema.json")
+    assert schema_path.is_file(), f"{name} has no schema at {schema_path.relative_to(ROOT)}"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(_raw(name)), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_schema_has_its_data_file(name):
+    assert (GOLDEN / name.replace(".schema.json", ".json")).is_file()
+
+
+# ------------------------------------------------------------------------- uniqueness
+
+
+@pytest.mark.parametrize(
+    ("name", "items", "key"),
+    [
+        ("requirements.json", "requirements", "id"),
+        ("error-catalogue.json", "codes", "code"),
+        ("normalisation.json", "rules", "id"),
+    ],
+)
+def test_ids_unique(name, items, key):
+    ids = [item[key] for item in _raw(name)[items]]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_catalogue_has_62_codes_of_contract_version_2():
+    assert len(golden.catalogue()) == 62
+    assert _raw("error-catalogue.json")["contract_version"] == 2
+    assert _raw("requirements.json")["contract_version"] == 2
+
+
+# ------------------------------------------------------------------------ requirements
+
+
+def test_every_contract_requirement_is_present():
+    rows = _contract_rows()
+    assert rows, "no requirement rows found in the contract"
+    assert sorted(set(rows) - set(REQUIREMENTS)) == []
+    assert sorted(set(REQUIREMENTS) - set(rows)) == []
+    assert list(REQUIREMENTS) == list(rows), "requirements.json keeps the contract's order"
+
+
+@pytest.mark.parametrize("rid", list(REQUIREMENTS))
+def test_level_and_decided_match_the_contract(rid):
+    cell = _contract_rows()[rid]
+    row = REQUIREMENTS[rid]
+    assert cell.split()[0] == row.level
+    assert ("(decided)" in cell) == row.decided
+
+
+@pytest.mark.parametrize("rid", list(REQUIREMENTS))
+def test_requirement_row_is_consistent(rid):
+    row = REQUIREMENTS[rid]
+    assert row.group == GROUPS[rid.split("-")[0]]
+    if row.group in ("response", "errors", "fuzz", "lifecycle"):
+        assert row.stage is None
+    else:
+        assert row.stage in range(1, 8)
+    if row.judges == "outcome":
+        assert row.expected, "a row judged on its outcome lists the acceptable outcomes"
+        assert row.request
+    for alternative in row.expected:
+        if alternative.code is None:
+            assert alternative.status == 200
+        elif rid in FIXED_STATUS:
+            assert alternative.status == FIXED_STATUS[rid]
+        elif row.judges in ("outcome", "lifecycle"):
+            assert alternative.status is None, "only PERM rows name the status themselves"
+    if row.stage == 7:
+        assert row.expected == (golden.Alternative(200, None),)
+    assert not re.search(r"\b(should|test that)\b", row.documentation, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("rid", [r for r in REQUIREMENTS if REQUIREMENTS[r].codes()])
+def test_every_code_a_requirement_names_is_in_the_catalogue(rid):
+    assert sorted(REQUIREMENTS[rid].codes() - set(golden.catalogue())) == []
+
+
+@pytest.mark.parametrize("rid", list(REQUIREMENTS))
+def test_expected_codes_are_the_contracts(rid):
+    """Every code the contract's Expected cell names is in the row's outcomes, first first."""
+    text = _contract_text()
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"| {rid} |"))
+    expected_cell = line.strip().strip("|").split("|")[-1].split("never")[0]
+    named = re.findall(r"\b[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)?\b", expected_cell)
+    codes = [c for c in named if c in golden.catalogue()]
+    row = REQUIREMENTS[rid]
+    ours = [a.code for a in row.expected if a.code]
+    for variant in row.variants:
+        ours.extend(a.code for a in variant.expected if a.code)
+    assert [c for c in codes if c not in ours] == []
+    if ours and codes and row.judges == "outcome" and rid != "AUTH-BEFORE-DRYRUN":
+        assert ours[0] == codes[0], "the first alternative is the strict one"
+
+
+def test_groups_are_registered_pytest_markers():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "pytest.ini")
+    markers = {
+        line.split(":", 1)[0].split("(", 1)[0].strip()
+        for line in config["pytest"]["markers"].strip().splitlines()
+    }
+    assert {r.group for r in REQUIREMENTS.values()} <= markers
+
+
+# ------------------------------------------------------------------------ normalisation
+
+
+def _golden_paths() -> set[str]:
+    root = parse_untrusted(golden.golden_response())
+    paths = set()
+    for el in root.iter():
+        names = [local_name(el)] + [local_name(a) for a in el.iterancestors()]
+        paths.add("/".join(reversed(names)))
+    return paths
+
+
+def _model_paths() -> set[str]:
+    out = set()
+
+    def walk(prefix, tree):
+        for name, node in tree.items():
+            out.add(f"{prefix}/{name}")
+            walk(f"{prefix}/{name}", node.get("children", {}))
+
+    walk("", golden.normalisation().allowed)
+    return {p.lstrip("/") for p in out}
+
+
+@pytest.mark.parametrize("rule", golden.normalisation().rules, ids=lambda r: r.id)
+def test_normalisation_rule_names_a_real_element_and_requirement(rule):
+    assert rule.requirement in REQUIREMENTS
+    assert rule.path in _model_paths(), "every element a rule judges is allowed"
+    assert (rule.path in _golden_paths()) == rule.in_golden
+    if rule.echo is not None:
+        params = {p["name"] for p in golden.model()["import_instance_parameters"]}
+        assert rule.echo["param"] in params
+    if rule.pattern is not None:
+        re.compile(rule.pattern)
+
+
+def test_golden_elements_are_allowed_by_the_model():
+    assert _golden_paths() <= _model_paths()
+
+
+def test_every_varying_golden_leaf_has_a_rule():
+    root = parse_untrusted(golden.golden_response())
+    ruled = {r.path for r in golden.normalisation().rules}
+    for el in root.iter():
+        if len(el) == 0:
+            names = [local_name(el)] + [local_name(a) for a in el.iterancestors()]
+            assert "/".join(reversed(names)) in ruled
+
+
+@pytest.mark.parametrize(
+    "rid", [r for r, row in REQUIREMENTS.items() if row.response.get("normalisation")]
+)
+def test_rows_judged_by_normalisation_have_rules(rid):
+    assert any(r.requirement == rid for r in golden.normalisation().rules)
+
+
+# ------------------------------------------------------------------------------- domain
+
+
+def test_domain_covers_exactly_the_model_parameters():
+    templates = {p["name"] for p in golden.model()["import_instance_parameters"]}
+    assert set(golden.domain()["parameters"]) == templates
+
+
+@pytest.mark.parametrize("template", list(golden.domain()["parameters"]))
+def test_domain_parameter_names_real_requirements_and_enums(template):
+    rules = golden.domain()["parameters"][template]
+    for key in ("requirement", "required"):
+        if key in rules:
+            assert rules[key] in REQUIREMENTS
+    for rid in rules.get("special_values", {}).values():
+        assert rid in REQUIREMENTS
+    if "enum" in rules:
+        assert rules["enum"] in golden.model()["enums"]
+        model_entry = next(
+            p for p in golden.model()["import_instance_parameters"] if p["name"] == template
+        )
+        assert model_entry.get("enum") == rules["enum"]
+    for other in rules.get("needs_one_of", ()):
+        assert other in golden.domain()["parameters"]
+
+
+def test_ec2_api_names_the_current_version_and_action():
+    api = golden.ec2_api()
+    assert api["current_version"] in api["published_versions"]
+    assert "ImportInstance" in api["actions"]
+    assert {"DescribeConversionTasks", "CancelConversionTask"} <= set(api["actions"])
+    for bad in ("1999-01-01", "2099-01-01", "latest"):
+        assert bad not in api["published_versions"]
+
+
+# --------------------------------------------------------------------------- golden XML
+
+
+def test_golden_response_is_the_contracts_fenced_block():
+    section = _contract_text().split("## The sample", 1)[1]
+    block = section.split("```xml\n", 1)[1].split("```", 1)[0]
+    assert golden.golden_response() == block.encode("utf-8")
+
+
+def test_golden_response_is_well_formed():
+    root = parse_untrusted(golden.golden_response())
+    assert root.tag == "{http://ec2.amazonaws.com/doc/2016-11-15/}ImportInstanceResponse"
+
+
+ENVELOPES = sorted(p.stem for p in (GOLDEN / "responses" / "errors").glob("*.xml"))
+
+
+def test_the_three_error_envelopes_exist():
+    assert {"DryRunOperation", "UnauthorizedOperation", "MissingParameter"} <= set(ENVELOPES)
+
+
+@pytest.mark.parametrize("code", ENVELOPES)
+def test_error_envelope_has_the_ec2_shape(code):
+    body = golden.error_envelope(code)
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = parse_untrusted(body)
+    assert root.tag == "Response", "no namespace, root Response (ERR-ENVELOPE, ERR-NAMESPACE)"
+    assert error_code(root) == code
+    assert code in golden.catalogue()
+    assert [c.tag for c in root] == ["Errors", "RequestID"]
+    assert root.findtext("RequestID").strip()
+    assert root.findtext("Errors/Error/Message").strip()
+
+
+def test_readme_explains_the_folder():
+    text = (GOLDEN / "README.md").read_text(encoding="utf-8")
+    assert "scripts/record_model_data.py" in text
+    for name in DATA_FILES:
+        assert name in text, f"golden/README.md does not mention {name}"
+
+
+# ------------------------------------------------------------------------------ loaders
+
+
+def test_loaders_are_cached_and_read_only():
+    assert golden.requirements() is golden.requirements()
+    assert golden.catalogue() is golden.catalogue()
+    with pytest.raises(TypeError):
+        golden.model()["enums"]["PlatformValues"] = ["Linux"]  # type: ignore[index]
+    assert isinstance(REQUIREMENTS["PARAM-PLATFORM-MISSING"], golden.Requirement)
+    assert REQUIREMENTS["PARAM-PLATFORM-MISSING"].expected == (
+        golden.Alternative(None, "MissingParameter"),
+    )
+
+
+def test_error_envelope_refuses_paths():
+    with pytest.raises(ValueError):
+        golden.error_envelope("../requirements")
+
+
+@pytest.mark.parametrize("module", ["golden.py", "oracle.py", "xmlsafe.py"])
+def test_data_modules_never_read_shared_at_run_time(module):
+    text = (ROOT / "ec2conformance" / module).read_text(encoding="utf-8")
+    assert "shared/spec" not in text and "CONTRACT.md" not in text
+
+
+def test_throttling_is_stated_once_in_substance():
+    fuzz = REQUIREMENTS["FUZZ-NO-SERVER-ERROR"].response["throttling"]
+    assert dict(fuzz) == dict(golden.domain()["throttling"])
