@@ -1,0 +1,115 @@
+"""Helpers the modules of ``suites/`` share: example cases as pytest parameters.
+
+A test id is the requirement id followed by the case's name (``PARAM-PLATFORM-INVALID-linux``),
+so ``-k`` selects by requirement and each parameter carries its ``requirement`` marker.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any, NamedTuple
+
+import pytest
+
+from ec2conformance import GOLDEN
+from ec2conformance.checks import spec_from_case
+from ec2conformance.model import RequestSpec, sample
+
+
+class Case(NamedTuple):
+    """An example case: the requirement it exercises, its name, the request."""
+
+    requirement: str
+    name: str
+    spec: RequestSpec
+
+
+@cache
+def _cases() -> tuple[dict[str, Any], ...]:
+    data = json.loads((GOLDEN / "cases.json").read_text(encoding="utf-8"))
+    return tuple(data["cases"])
+
+
+def group_of(requirement: str) -> str:
+    from ec2conformance import golden
+
+    return golden.requirements()[requirement].group
+
+
+def param(requirement: str, value: Any, name: str | None = None) -> Any:
+    """A pytest parameter for ``requirement``: id, marker and value."""
+    case_id = f"{requirement}-{name}" if name else requirement
+    return pytest.param(value, id=case_id, marks=pytest.mark.requirement(requirement))
+
+
+def example_cases(group: str) -> list[Any]:
+    """The example cases (``golden/cases.json``) of one requirement group, as parameters."""
+    return [
+        param(
+            case["requirement"],
+            Case(case["requirement"], case["name"], spec_from_case(case, sample())),
+            case["name"],
+        )
+        for case in _cases()
+        if group_of(case["requirement"]) == group
+    ]
+
+
+def requirement_ids(group: str) -> list[str]:
+    from ec2conformance import golden
+
+    return sorted(rid for rid, r in golden.requirements().items() if r.group == group)
+
+
+def valid_variants() -> list[tuple[str, RequestSpec]]:
+    """Valid requests whose 200 answers the success checks judge (RESP-*)."""
+    base = sample()
+    return [
+        ("sample", base),
+        (
+            "described",
+            base.with_params(
+                Description='import of a <Windows> & "server"',
+                DiskImage__1__Description="system disk",
+                LaunchSpecification__Placement__AvailabilityZone=None,
+            ),
+        ),
+        (
+            "leading-zeros",
+            base.with_params(
+                DiskImage__1__Image__Bytes="0001179593728", DiskImage__1__Volume__Size="012"
+            ),
+        ),
+    ]
+
+
+def sdk_sample_parameters() -> dict[str, Any]:
+    """The contract's sample as boto3 ``import_instance`` keyword arguments."""
+    from ec2conformance.model import SAMPLE_MANIFEST_URL
+
+    return {
+        "Platform": "Windows",
+        "LaunchSpecification": {"Architecture": "x86_64", "InstanceType": "m1.xlarge"},
+        "DiskImages": [
+            {
+                "Image": {
+                    "Format": "VMDK",
+                    "Bytes": 1179593728,
+                    "ImportManifestUrl": SAMPLE_MANIFEST_URL,
+                },
+                "Volume": {"Size": 12},
+            }
+        ],
+    }
+
+
+def sdk_outcome(call: Any, **kwargs: Any) -> tuple[int, str | None]:
+    """(HTTP status, error code or None) of a boto3 call; botocore's retries are off."""
+    from botocore.exceptions import ClientError
+
+    try:
+        result = call(**kwargs)
+    except ClientError as exc:
+        return exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"].get("Code")
+    return result["ResponseMetadata"]["HTTPStatusCode"], None

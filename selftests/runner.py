@@ -1,0 +1,63 @@
+"""Running the conformance suite the way a user does: ``pytest`` in a subprocess.
+
+Each run gets its own reports directory, so runs can go in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    reports: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return json.loads((self.reports / "summary.json").read_text())
+
+    def status(self, requirement: str) -> str:
+        return self.summary["requirements"][requirement]["status"]
+
+    def with_status(self, status: str) -> list[str]:
+        return sorted(r for r, row in self.summary["requirements"].items() if row["status"] == status)
+
+
+def run_suite(reports: Path, *args: str, timeout: float = 900, env: dict[str, str] | None = None) -> SuiteRun:
+    """Run ``pytest`` on the suites with the ci profile, reports under ``reports``."""
+    reports.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:randomly",
+        "--hypothesis-profile=ci",
+        f"--reports-dir={reports}",
+        f"--junitxml={reports / 'junit.xml'}",
+        f"--alluredir={reports / 'allure-results'}",
+        *args,
+    ]
+    full_env = {**os.environ, "CI": "true", **(env or {})}
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+    )
+    return SuiteRun(done.returncode, done.stdout, done.stderr, reports)
