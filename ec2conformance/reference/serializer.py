@@ -1,0 +1,112 @@
+"""Writes both envelopes, success and error, with lxml: never by pasting values into strings.
+
+- Success (RESP-ENVELOPE, RESP-NAMESPACE, RESP-REQUEST-ID): ``<{Action}Response
+  xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">`` (with the trailing slash AWS sends),
+  ``requestId`` first, then the handler's document. A document is data: a mapping is a
+  sequence of child elements in its order, a list is ``item`` elements, ``None`` an empty
+  element, integers are written in decimal (``0012`` comes back as ``12``), booleans as
+  ``true``/``false``. Text goes through lxml, which writes a CR as ``&#13;`` so that it
+  survives parsing (WIRE-UTF8, PARAM-DESCRIPTION-ECHO).
+- Error (ERR-ENVELOPE, ERR-NAMESPACE, ERR-STATUS-*, ERR-CONTENT-TYPE): ``<Response>`` with
+  no namespace, ``Errors/Error/Code``, ``Errors/Error/Message`` and ``RequestID``; the status
+  comes from the error catalogue.
+
+Both start with ``<?xml version="1.0" encoding="UTF-8"?>`` and are sent as
+``text/xml;charset=UTF-8`` with an ``x-amzn-RequestId`` header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Final, TypeAlias
+
+from lxml import etree
+from werkzeug.wrappers import Response
+
+from ec2conformance.model import API_VERSION
+
+from .catalogue import EC2Error, ErrorCatalogue
+
+NAMESPACE: Final = f"http://ec2.amazonaws.com/doc/{API_VERSION}/"
+CONTENT_TYPE: Final = "text/xml;charset=UTF-8"
+XML_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+XmlValue: TypeAlias = "str | int | bool | Mapping[str, XmlValue] | Sequence[XmlValue] | None"
+"""A document: what a handler returns, and the serializer writes."""
+
+Document: TypeAlias = "Mapping[str, XmlValue]"
+
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_MESSAGE_LIMIT = 2000
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot carry written as a ``\\x``/``\\u`` escape.
+
+    For messages only, which may quote what the client sent; echoed values are validated
+    before they get here and are never altered.
+    """
+    safe = _NOT_XML.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
+    if len(safe) > _MESSAGE_LIMIT:
+        safe = safe[: _MESSAGE_LIMIT - 1] + "…"
+    return safe
+
+
+def _fill(parent: etree._Element, value: XmlValue, qualify: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        parent.text = "true" if value else "false"
+    elif isinstance(value, int):
+        parent.text = str(value)
+    elif isinstance(value, str):
+        parent.text = value
+    elif isinstance(value, Mapping):
+        for name, child in value.items():
+            _fill(etree.SubElement(parent, qualify + name), child, qualify)
+    else:
+        for child in value:
+            _fill(etree.SubElement(parent, qualify + "item"), child, qualify)
+
+
+def _xml_response(root: etree._Element, status: int, request_id: str) -> Response:
+    body = XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return Response(
+        body,
+        status=status,
+        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id},
+    )
+
+
+class Serializer:
+    """The one writer of answers: success documents and :class:`EC2Error`."""
+
+    def __init__(self, catalogue: ErrorCatalogue) -> None:
+        self._catalogue = catalogue
+
+    def success_body(self, action: str, document: Document, request_id: str) -> etree._Element:
+        """The success envelope of ``action`` around ``document``, as an element tree."""
+        qualify = f"{{{NAMESPACE}}}"
+        root = etree.Element(f"{qualify}{action}Response", nsmap={None: NAMESPACE})
+        etree.SubElement(root, f"{qualify}requestId").text = request_id
+        _fill(root, document, qualify)
+        return root
+
+    def success(self, action: str, document: Document, request_id: str) -> Response:
+        """A 200 answer carrying ``document`` (RESP-ENVELOPE)."""
+        return _xml_response(self.success_body(action, document, request_id), 200, request_id)
+
+    def error_body(self, error: EC2Error, request_id: str) -> etree._Element:
+        """The error envelope for ``error``, as an element tree (ERR-ENVELOPE)."""
+        root = etree.Element("Response")
+        item = etree.SubElement(etree.SubElement(root, "Errors"), "Error")
+        etree.SubElement(item, "Code").text = error.code
+        etree.SubElement(item, "Message").text = xml_safe(error.message)
+        etree.SubElement(root, "RequestID").text = request_id
+        return root
+
+    def error(self, error: EC2Error, request_id: str) -> Response:
+        """An error answer, its status from the catalogue (ERR-STATUS-MATCHES)."""
+        status = self._catalogue.status(error.code)
+        return _xml_response(self.error_body(error, request_id), status, request_id)

@@ -1,0 +1,48 @@
+"""The suite against the embedded reference endpoint: conformant, every requirement covered,
+nothing failed or warned, in the default and the strict mode (issue "The conformance suites",
+"Done when")."""
+
+import pytest
+from runner import run_suite
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_reference_endpoint_is_conformant(tmp_path, strict):
+    args = ["--strict-conformance"] if strict else []
+    run = run_suite(tmp_path, *args)
+    summary = run.summary
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert summary["verdict"] == "conformant"
+    assert summary["strict"] is strict
+    assert summary["implements_import_instance"] is True
+    assert summary["incomplete"] == []
+    rows = summary["requirements"]
+    not_passed = {rid: row["status"] for rid, row in rows.items() if row["status"] != "passed"}
+    assert not_passed == {}, not_passed
+    assert all(row["cases"] >= 1 for row in rows.values())
+    assert (tmp_path / "summary.md").read_text().count("| passed |") == len(rows)
+    assert (tmp_path / "junit.xml").is_file()
+    assert any((tmp_path / "allure-results").iterdir())
+
+
+@pytest.mark.slow
+def test_baseline_of_an_identical_run_exits_zero(tmp_path):
+    first = run_suite(tmp_path / "first", "-m", "disk")
+    second = run_suite(tmp_path / "second", "-m", "disk", f"--baseline={first.reports / 'summary.json'}")
+    assert second.returncode == 0, second.stdout[-2000:]
+    assert second.summary["baseline"] == {"worse": [], "better": []}
+
+
+@pytest.mark.slow
+def test_credentials_never_reach_the_reports(tmp_path):
+    from ec2conformance.reference import DENIED, PERMITTED
+
+    run = run_suite(tmp_path)
+    secrets = [PERMITTED.secret_access_key, DENIED.secret_access_key]
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            for secret in secrets:
+                assert secret not in text, f"{secret!r} in {path}"
+    assert run.returncode == 0
