@@ -399,7 +399,7 @@ class Judge:
         exchange = self.send(spec)
         answer = Answer.read(exchange)
         self._note_implementation(spec, expectation, answer)
-        self.judge_outcome(requirement if row else None, spec, expectation, exchange, answer)
+        self.judge_outcome(requirement, spec, expectation, exchange, answer, row=row)
         self.generic_checks(spec, expectation, exchange, answer)
         if finish:
             self.done()
@@ -417,15 +417,22 @@ class Judge:
 
     def judge_outcome(
         self,
-        requirement: str | None,
+        requirement: str,
         spec: RequestSpec,
         expectation: Any,
         exchange: Any,
         answer: Answer,
+        *,
+        row: bool = True,
     ) -> None:
-        """The outcome (kind and code) against the oracle's acceptable set."""
+        """The outcome (kind and code) against the oracle's acceptable set.
+
+        An acceptable outcome is a pass for ``requirement``. A wrong one is recorded against
+        ``requirement`` when its row describes the request (``row``), else where the oracle's
+        rules for recording failures put it.
+        """
         if answer.status is None:
-            rids = [requirement] if requirement else list(expectation.record_against(0, None))
+            rids = [requirement] if row else list(expectation.record_against(0, None))
             for rid in rids or ["FUZZ-ORACLE"]:
                 self.fail(
                     Problem(rid, "no answer", acceptable_text(expectation), exchange.error or ""),
@@ -441,15 +448,13 @@ class Judge:
                 "safe mode: DryRunOperation to a request with a parameter fault is inconclusive"
             )
         if expectation.accepts(answer.status, answer.code):
-            if requirement:
-                self.passed(requirement)
+            self.passed(requirement)
             return
-        if requirement:
-            rids = (requirement,)
-        else:
-            rids = tuple(expectation.record_against(answer.status, answer.code))
+        rids = (
+            (requirement,) if row else tuple(expectation.record_against(answer.status, answer.code))
+        )
         received = outcome_text(answer.status, answer.code)
-        for rid in rids:
+        for rid in rids or ("FUZZ-ORACLE",):
             self.fail(
                 Problem(rid, "wrong outcome", acceptable_text(expectation), received), exchange
             )

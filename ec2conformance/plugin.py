@@ -28,6 +28,7 @@ import pytest
 
 from ec2conformance import ROOT
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
+from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.report import RunInfo, write_reports
 from ec2conformance.verdict import (
@@ -88,6 +89,16 @@ def _timeout(value: str) -> float:
     if not 0 < seconds <= 600:
         raise _reject("--request-timeout", f"{value!r} is not between 0 and 600 seconds")
     return seconds
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise _reject("--fuzz-minutes", f"{value!r} is not a number of minutes") from None
+    if not 0 < minutes <= 24 * 60:
+        raise _reject("--fuzz-minutes", f"{value!r} is not between 0 and 1440 minutes")
+    return minutes
 
 
 def _existing_file(option: str) -> Any:
@@ -157,6 +168,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds per request (default 10)",
     )
     group.addoption(
+        "--fuzz-minutes",
+        type=_minutes,
+        default=None,
+        help="an exploratory session: share N minutes among the selected generated tests",
+    )
+    group.addoption(
         "--reports-dir",
         type=Path,
         default=None,
@@ -205,6 +222,7 @@ class RunState:
     recorded_by_case: dict[str, set[str]] = field(default_factory=dict)
     seen_request_ids: set[str] = field(default_factory=set)  # RESP-REQUEST-ID freshness
     seen_task_ids: set[str] = field(default_factory=set)  # RESP-TASK-ID freshness
+    fuzz: FuzzSession | None = None
 
     def record(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -284,6 +302,8 @@ def pytest_configure(config: pytest.Config) -> None:
     reports = config.getoption("reports_dir")
     if reports is not None:
         state.reports_dir = reports if reports.is_absolute() else Path.cwd() / reports
+    state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
+    state.fuzz.load()
     if config.getoption("help") or config.getoption("collectonly"):
         return
     strict = config.getoption("strict_conformance")
@@ -438,6 +458,21 @@ def _allure_attach(name: str, text: str) -> None:
     except ImportError:  # pragma: no cover - allure-pytest is a pinned dependency
         return
     allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture(scope="session")
+def fuzz(run_state: RunState) -> FuzzSession:
+    """What generated tests share: saved failures to replay, a fuzzing session's budget."""
+    assert run_state.fuzz is not None
+    return run_state.fuzz
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None and state.fuzz is not None:
+        state.fuzz.generated_tests = sum(
+            1 for item in session.items if item.get_closest_marker("generated") is not None
+        )
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -38,9 +38,10 @@ def group_of(requirement: str) -> str:
 
 
 def param(requirement: str, value: Any, name: str | None = None) -> Any:
-    """A pytest parameter for ``requirement``: id, marker and value."""
+    """A pytest parameter for ``requirement``: its id, its requirement and group markers."""
     case_id = f"{requirement}-{name}" if name else requirement
-    return pytest.param(value, id=case_id, marks=pytest.mark.requirement(requirement))
+    marks = [pytest.mark.requirement(requirement), getattr(pytest.mark, group_of(requirement))]
+    return pytest.param(value, id=case_id, marks=marks)
 
 
 def example_cases(group: str) -> list[Any]:

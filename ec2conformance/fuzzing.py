@@ -1,0 +1,220 @@
+"""Running generated cases: one Hypothesis test per requirement, and fuzzing sessions.
+
+:func:`run_generated` runs a strategy of :class:`strategies.cases.Case` through a check with
+Hypothesis. Saved failures (``reports/fuzz-failures.json``) of the same key are replayed
+first, as explicit examples, whatever the profile (the derandomised ``ci`` profile has no
+example database, so this file is how a fuzzing session's findings reach CI).
+
+With ``--fuzz-minutes N`` a run is an exploratory session: the N minutes are shared among
+the selected generated tests; each runs batches of fresh random examples (the example
+database on disk keeps what it learns) until its share is used, keeps going after a failure
+so that every distinct failure is found, writes each distinct failure (its shrunk request
+and how to reproduce it) to ``reports/fuzz-failures.json``, and shows live progress.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import Phase, example, given, settings
+from hypothesis.strategies import SearchStrategy
+
+from ec2conformance.findings import ConformanceFailure
+from ec2conformance.model import AuthFault, Identity, RequestSpec, Signing, WireFault
+
+FAILURES_FILE = "fuzz-failures.json"
+BATCH_EXAMPLES = 200
+PROGRESS_EVERY = 2.0  # seconds between progress lines
+
+
+def case_to_json(case: Any) -> dict[str, Any]:
+    spec: RequestSpec = case.spec
+    return {
+        "requirement": case.requirement,
+        "faults": list(case.faults),
+        "spec": {
+            "params": [list(p) for p in spec.params],
+            "method": spec.method,
+            "identity": spec.identity.value,
+            "signing": spec.signing.value,
+            "auth_fault": spec.auth_fault.value if spec.auth_fault else None,
+            "wire_fault": spec.wire_fault.value if spec.wire_fault else None,
+        },
+    }
+
+
+def case_from_json(data: dict[str, Any]) -> Any:
+    from strategies.cases import Case
+
+    raw = data["spec"]
+    spec = RequestSpec(
+        params=tuple((str(k), str(v)) for k, v in raw["params"]),
+        method=raw["method"],
+        identity=Identity(raw["identity"]),
+        signing=Signing(raw["signing"]),
+        auth_fault=AuthFault(raw["auth_fault"]) if raw.get("auth_fault") else None,
+        wire_fault=WireFault(raw["wire_fault"]) if raw.get("wire_fault") else None,
+    )
+    return Case(spec, data["requirement"], tuple(data.get("faults", ())))
+
+
+@dataclass
+class FuzzSession:
+    """What generated tests share in one run (kept in the plugin's state)."""
+
+    reports_dir: Path
+    minutes: float | None = None
+    generated_tests: int = 0
+    saved: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    new_failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    requests: int = 0
+    outcomes: set[tuple[int | None, str | None]] = field(default_factory=set)
+    failures: int = 0
+    started: float = field(default_factory=time.monotonic)
+    _last_progress: float = 0.0
+
+    @property
+    def path(self) -> Path:
+        return self.reports_dir / FAILURES_FILE
+
+    def load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and isinstance(data.get("failures"), dict):
+            self.saved = data["failures"]
+
+    def saved_cases(self, key: str) -> list[Any]:
+        cases = []
+        for entry in self.saved.get(key, []):
+            try:
+                cases.append(case_from_json(entry["case"]))
+            except (KeyError, ValueError, TypeError):
+                continue
+        return cases
+
+    def budget(self) -> float | None:
+        if self.minutes is None:
+            return None
+        return self.minutes * 60.0 / max(self.generated_tests, 1)
+
+    def note_exchange(self, status: int | None, code: str | None) -> None:
+        self.requests += 1
+        self.outcomes.add((status, code))
+
+    def keep_failure(self, key: str, case: Any, failure: BaseException) -> bool:
+        """Remember a distinct failure (by the requirements it failed); True when new."""
+        requirements = (
+            sorted(set(failure.requirements)) if isinstance(failure, ConformanceFailure) else []
+        )
+        signature = [type(failure).__name__, *requirements]
+        kept = self.saved.get(key, []) + self.new_failures.get(key, [])
+        if any(entry.get("signature") == signature for entry in kept):
+            return False
+        entry = {
+            "signature": signature,
+            "case": case_to_json(case),
+            "summary": case.summary(),
+            "message": str(failure)[:2000],
+            "reproduce": f"pytest -k '{key}' (the case is replayed first from {self.path.name})",
+        }
+        self.new_failures.setdefault(key, []).append(entry)
+        self.failures += 1
+        self.write()
+        return True
+
+    def write(self) -> None:
+        merged = {k: list(v) for k, v in self.saved.items()}
+        for key, entries in self.new_failures.items():
+            merged.setdefault(key, []).extend(entries)
+        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(
+            json.dumps({"failures": merged}, indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+
+    def progress(self, key: str, left: float, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        minutes, seconds = divmod(max(int(left), 0), 60)
+        sys.__stderr__.write(
+            f"\rfuzz {key}: {self.requests} requests, {len(self.outcomes)} distinct outcomes, "
+            f"{self.failures} failures, {minutes}m{seconds:02d}s left in this test   "
+        )
+        sys.__stderr__.flush()
+
+
+def run_generated(
+    session: FuzzSession,
+    strategy: SearchStrategy[Any],
+    check: Callable[[Any], Any],
+    *,
+    key: str,
+) -> None:
+    """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first."""
+    failing: list[Any] = []
+
+    def attempt(case: Any) -> None:
+        try:
+            exchange = check(case)
+        except BaseException:
+            failing.append(case)
+            raise
+        if exchange is not None:
+            from ec2conformance.checks import Answer
+
+            answer = Answer.read(exchange)
+            session.note_exchange(answer.status, answer.code)
+
+    def generated(case: Any) -> None:
+        attempt(case)
+
+    replay = given(case=strategy)(generated)
+    for saved in reversed(session.saved_cases(key)):
+        replay = example(case=saved)(replay)
+
+    budget = session.budget()
+    if budget is None:
+        replay()
+        return
+    # A session: the first batch replays saved failures (explicit examples and the example
+    # database); later batches only generate and shrink, so one known failure cannot keep
+    # a whole session from exploring further.
+    explore = given(case=strategy)(generated)
+    deadline = time.monotonic() + budget
+    first_failure: BaseException | None = None
+    batch_number = 0
+    while time.monotonic() < deadline:
+        if batch_number == 0:
+            batch = settings(settings.default, max_examples=BATCH_EXAMPLES, derandomize=False)
+            target = batch(replay)
+        else:
+            batch = settings(
+                settings.default,
+                max_examples=BATCH_EXAMPLES,
+                derandomize=False,
+                phases=[Phase.generate, Phase.shrink],
+            )
+            target = batch(explore)
+        batch_number += 1
+        failing.clear()
+        try:
+            target()
+        except (ConformanceFailure, BaseExceptionGroup, AssertionError) as exc:
+            if failing:
+                session.keep_failure(key, failing[-1], exc)
+            first_failure = first_failure or exc
+        session.progress(key, deadline - time.monotonic())
+    session.progress(key, 0, force=True)
+    sys.__stderr__.write("\n")
+    if first_failure is not None:
+        raise first_failure

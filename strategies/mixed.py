@@ -1,0 +1,96 @@
+"""A stream for FUZZ-ORACLE and the order of checks: valid requests, and requests with
+several faults at once from different stages.
+
+:func:`mixed_requests` draws a valid request and then either leaves it alone or applies two
+to four faults of different requirements (the fault generators of
+:data:`strategies.invalid.FAULTS`), skipping any fault that would touch what an earlier one
+changed (see :attr:`strategies.cases.Fault.aspects`), so that every fault stays visible to
+the oracle. Each :class:`~strategies.cases.Case` has ``requirement`` ``FUZZ-ORACLE`` and
+``faults`` listing every fault it carries, in the order of checks.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ec2conformance import golden
+from strategies.cases import FUZZ_ORACLE, Case
+from strategies.invalid import FAULTS, fault_strategy, finish
+from strategies.valid import DEFAULT_AVAILABILITY_ZONE, import_instance_requests
+
+__all__ = ["MIXABLE", "mixed_requests", "multi_fault_requests"]
+
+#: The requirements whose faults the mixed stream combines: every fault generator except
+#: the rows that are combinations already (AUTH-BEFORE-DRYRUN, PERM-DRYRUN-DENIED: the
+#: stream reaches them by combining their parts).
+MIXABLE: Final = tuple(r for r in FAULTS if r not in ("AUTH-BEFORE-DRYRUN", "PERM-DRYRUN-DENIED"))
+
+
+def _stage(requirement: str) -> int:
+    stage = golden.requirements()[requirement].stage
+    return stage if stage is not None else 7
+
+
+_BY_STAGE: Final = {
+    stage: [r for r in MIXABLE if _stage(r) == stage] for stage in sorted(map(_stage, MIXABLE))
+}
+_STAGES: Final = tuple(_BY_STAGE)
+
+
+def multi_fault_requests(
+    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, min_faults: int = 2, max_faults: int = 4
+) -> SearchStrategy[Case]:
+    """Requests with faults from ``min_faults``..``max_faults`` different stages of the
+    order of checks (authentication; decoding, action and version; names; values;
+    permission; DryRun), one requirement of each stage, now and then one more from stage
+    4. A fault that would touch what an earlier one changed is left out (at least one
+    always applies). A denied identity with ``DryRun=true`` is recorded as PERM-DRYRUN-DENIED and
+    PERM-DRYRUN-PERMITTED, as the contract's rows name them. Shrinks towards two faults
+    of the earliest stages, each the first requirement of its stage."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        spec = draw(import_instance_requests(availability_zone=availability_zone))
+        stages = draw(
+            st.lists(
+                st.sampled_from(_STAGES), min_size=min_faults, max_size=max_faults, unique=True
+            )
+        )
+        chosen = [draw(st.sampled_from(_BY_STAGE[stage])) for stage in stages]
+        if len(chosen) < max_faults and draw(st.booleans()):
+            # Now and then a second fault of the crowded stage 4 (missing or malformed).
+            chosen.append(draw(st.sampled_from(_BY_STAGE[4])))
+        chosen = list(dict.fromkeys(chosen))
+        touched: set[str] = set()
+        faults: list[str] = []
+        focus: list[str] = []
+        notes: list[str] = []
+        for requirement in chosen:
+            fault = draw(fault_strategy(requirement, spec, availability_zone=availability_zone))
+            if fault.aspects & touched:
+                continue
+            touched |= fault.aspects
+            spec = fault.apply(spec)
+            faults.extend(fault.faults)
+            focus.extend(n for n in fault.focus if n not in focus)
+            if fault.note:
+                notes.append(fault.note)
+        if "PERM-DENIED" in faults and spec.get("DryRun") == "true":
+            faults[faults.index("PERM-DENIED")] = "PERM-DRYRUN-DENIED"
+        ordered = tuple(sorted(dict.fromkeys(faults), key=_stage))
+        return Case(finish(spec), FUZZ_ORACLE, ordered, focus=tuple(focus), note=", ".join(notes))
+
+    return build()
+
+
+def mixed_requests(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> SearchStrategy[Case]:
+    """Valid requests (no faults; shrinks to these first) and requests with several
+    faults from different stages (:func:`multi_fault_requests`), all with requirement
+    ``FUZZ-ORACLE``: the stream FUZZ-ORACLE and the order of checks are judged on."""
+    valid = import_instance_requests(availability_zone=availability_zone).map(
+        lambda spec: Case(spec, FUZZ_ORACLE, ())
+    )
+    return st.one_of(valid, multi_fault_requests(availability_zone=availability_zone))
