@@ -110,6 +110,10 @@ def check_no_server_error(exchange: Any, answer: Answer) -> list[Problem]:
     if answer.status is None:
         return [Problem("FUZZ-NO-SERVER-ERROR", "no answer", "an answer", exchange.error or "")]
     problems = []
+    if exchange.error:  # an answer that broke off or ran past the deadline
+        problems.append(
+            Problem("FUZZ-NO-SERVER-ERROR", "the answer broke off", "all of it", exchange.error)
+        )
     if answer.status >= 500:
         problems.append(
             Problem("FUZZ-NO-SERVER-ERROR", "server error", "no 5xx", str(answer.status))
