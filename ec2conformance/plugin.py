@@ -156,6 +156,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="permit requests that create or cancel tasks on a non-loopback target",
     )
     group.addoption(
+        "--safe-mode",
+        action="store_true",
+        default=False,
+        help="DryRun-only requests even on a loopback target (as for a remote one)",
+    )
+    group.addoption(
         "--baseline",
         type=_existing_file("--baseline"),
         default=None,
@@ -367,7 +373,7 @@ def pytest_configure(config: pytest.Config) -> None:
         availability_zone=zone,
         identities=identities,
         strict=strict,
-        safe_mode=not _is_loopback(host) and not allow_mutating,
+        safe_mode=config.getoption("safe_mode") or (not _is_loopback(host) and not allow_mutating),
         allow_mutating=allow_mutating,
         request_timeout=timeout,
         embedded=embedded,

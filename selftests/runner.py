@@ -31,10 +31,14 @@ class SuiteRun:
         return self.summary["requirements"][requirement]["status"]
 
     def with_status(self, status: str) -> list[str]:
-        return sorted(r for r, row in self.summary["requirements"].items() if row["status"] == status)
+        return sorted(
+            r for r, row in self.summary["requirements"].items() if row["status"] == status
+        )
 
 
-def run_suite(reports: Path, *args: str, timeout: float = 900, env: dict[str, str] | None = None) -> SuiteRun:
+def run_suite(
+    reports: Path, *args: str, timeout: float = 900, env: dict[str, str] | None = None
+) -> SuiteRun:
     """Run ``pytest`` on the suites with the ci profile, reports under ``reports``."""
     reports.mkdir(parents=True, exist_ok=True)
     command = [

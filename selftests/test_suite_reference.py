@@ -29,7 +29,9 @@ def test_reference_endpoint_is_conformant(tmp_path, strict):
 @pytest.mark.slow
 def test_baseline_of_an_identical_run_exits_zero(tmp_path):
     first = run_suite(tmp_path / "first", "-m", "disk")
-    second = run_suite(tmp_path / "second", "-m", "disk", f"--baseline={first.reports / 'summary.json'}")
+    second = run_suite(
+        tmp_path / "second", "-m", "disk", f"--baseline={first.reports / 'summary.json'}"
+    )
     assert second.returncode == 0, second.stdout[-2000:]
     assert second.summary["baseline"] == {"worse": [], "better": []}
 

@@ -14,7 +14,11 @@ def free_port():
 
 def test_unreachable_endpoint_stops_the_run_in_one_line(tmp_path):
     port = free_port()  # bound then closed: nothing listens there
-    run = run_suite(tmp_path, f"--endpoint=http://127.0.0.1:{port}", env={"AWS_ACCESS_KEY_ID": "AKIDX", "AWS_SECRET_ACCESS_KEY": "x"})
+    run = run_suite(
+        tmp_path,
+        f"--endpoint=http://127.0.0.1:{port}",
+        env={"AWS_ACCESS_KEY_ID": "AKIDX", "AWS_SECRET_ACCESS_KEY": "x"},
+    )
     assert run.returncode == 4
     assert "Traceback" not in run.stdout + run.stderr
     lines = [line for line in (run.stdout + run.stderr).splitlines() if "unreachable" in line]
