@@ -15,7 +15,6 @@ and how to reproduce it) to ``reports/fuzz-failures.json``, and shows live progr
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,6 +77,7 @@ class FuzzSession:
     failures: int = 0
     started: float = field(default_factory=time.monotonic)
     _last_progress: float = 0.0
+    out: Callable[[str], None] = field(default=lambda text: None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -146,11 +146,10 @@ class FuzzSession:
             return
         self._last_progress = now
         minutes, seconds = divmod(max(int(left), 0), 60)
-        sys.__stderr__.write(
-            f"\rfuzz {key}: {self.requests} requests, {len(self.outcomes)} distinct outcomes, "
-            f"{self.failures} failures, {minutes}m{seconds:02d}s left in this test   "
+        self.out(
+            f"fuzz {key}: {self.requests} requests, {len(self.outcomes)} distinct outcomes, "
+            f"{self.failures} failures, {minutes}m{seconds:02d}s left in this test"
         )
-        sys.__stderr__.flush()
 
 
 def run_generated(
@@ -162,8 +161,12 @@ def run_generated(
 ) -> None:
     """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first."""
     failing: list[Any] = []
+    budget = session.budget()
+    deadline = time.monotonic() + (budget or 0.0)
 
     def attempt(case: Any) -> None:
+        if budget is not None:
+            session.progress(key, deadline - time.monotonic())
         try:
             exchange = check(case)
         except BaseException:
@@ -175,22 +178,23 @@ def run_generated(
             answer = Answer.read(exchange)
             session.note_exchange(answer.status, answer.code)
 
-    def generated(case: Any) -> None:
-        attempt(case)
+    def fresh() -> Callable[[Any], None]:
+        # Hypothesis settles its settings on the function it wraps: one function per run.
+        def generated(case: Any) -> None:
+            attempt(case)
 
-    replay = given(case=strategy)(generated)
+        return generated
+
+    replay = given(case=strategy)(fresh())
     for saved in reversed(session.saved_cases(key)):
         replay = example(case=saved)(replay)
 
-    budget = session.budget()
     if budget is None:
         replay()
         return
     # A session: the first batch replays saved failures (explicit examples and the example
     # database); later batches only generate and shrink, so one known failure cannot keep
     # a whole session from exploring further.
-    explore = given(case=strategy)(generated)
-    deadline = time.monotonic() + budget
     first_failure: BaseException | None = None
     batch_number = 0
     while time.monotonic() < deadline:
@@ -204,7 +208,7 @@ def run_generated(
                 derandomize=False,
                 phases=[Phase.generate, Phase.shrink],
             )
-            target = batch(explore)
+            target = batch(given(case=strategy)(fresh()))
         batch_number += 1
         failing.clear()
         try:
@@ -215,6 +219,5 @@ def run_generated(
             first_failure = first_failure or exc
         session.progress(key, deadline - time.monotonic())
     session.progress(key, 0, force=True)
-    sys.__stderr__.write("\n")
     if first_failure is not None:
         raise first_failure

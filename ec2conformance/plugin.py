@@ -310,6 +310,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state.reports_dir = reports if reports.is_absolute() else Path.cwd() / reports
     state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
     state.fuzz.load()
+    state.fuzz.out = _live_writer(config)
     if config.getoption("help") or config.getoption("collectonly"):
         return
     strict = config.getoption("strict_conformance")
@@ -378,6 +379,23 @@ def pytest_configure(config: pytest.Config) -> None:
         request_timeout=timeout,
         embedded=embedded,
     )
+
+
+def _live_writer(config: pytest.Config) -> Any:
+    """A function that prints a line to the terminal now, past pytest's output capture."""
+
+    def write(text: str) -> None:
+        capture = config.pluginmanager.getplugin("capturemanager")
+        terminal = config.pluginmanager.getplugin("terminalreporter")
+        if terminal is None:
+            return
+        if capture is None:
+            terminal.write_line(text)
+            return
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(text)
+
+    return write
 
 
 # --------------------------------------------------------------------------- fixtures
