@@ -362,6 +362,7 @@ class Judge:
         """Send, retrying throttled answers with back-off; persistent throttling skips."""
         for delay in (*THROTTLE_BACKOFF, None):
             exchange = self.client.send(spec)
+            self.state.facts["requests_sent"] = self.state.facts.get("requests_sent", 0) + 1
             if self.attach is not None:
                 self.attach(spec.summary()[:120], exchange.describe())
             if exchange.status != 503 or delay is None:
