@@ -1,4 +1,5 @@
-"""Record what the contract takes from botocore's EC2 model into ``golden/model.json``.
+"""Record what the contract takes from botocore's EC2 model into ``golden/model.json`` (and the
+list of EC2 actions into ``golden/ec2-api.json``).
 
 The contract pins botocore 1.44.8: the enums, the parameter names the serializer can
 produce for ImportInstance, and the element tree of ``ImportInstanceResult``. Recording
@@ -19,6 +20,7 @@ import botocore.session
 
 PINNED = "1.44.8"
 OUT = Path(__file__).resolve().parents[1] / "golden" / "model.json"
+API = OUT.with_name("ec2-api.json")
 
 
 def _wire_name(name: str, member: Any) -> str:
@@ -104,6 +106,12 @@ def main() -> int:
     }
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
+    # The actions EC2 has (golden/ec2-api.json keeps its hand-kept version list as it is).
+    api = json.loads(API.read_text())
+    api["actions"] = sorted(model.operation_names)
+    api["botocore_version"] = PINNED
+    API.write_text(json.dumps(api, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {API} ({len(api['actions'])} actions)")
     return 0
 
 
