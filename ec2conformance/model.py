@@ -179,3 +179,21 @@ SAMPLE_PARAMS: Params = (
 def sample(**kwargs: object) -> RequestSpec:
     """The contract's sample request (``Action`` and ``Version`` first)."""
     return RequestSpec.of(SAMPLE_PARAMS, **kwargs)  # type: ignore[arg-type]
+
+
+def sample_api_parameters() -> dict[str, object]:
+    """The sample as botocore/boto3 ``import_instance`` keyword arguments (a fresh dict)."""
+    return {
+        "Platform": "Windows",
+        "LaunchSpecification": {"Architecture": "x86_64", "InstanceType": "m1.xlarge"},
+        "DiskImages": [
+            {
+                "Image": {
+                    "Format": "VMDK",
+                    "Bytes": 1179593728,
+                    "ImportManifestUrl": SAMPLE_MANIFEST_URL,
+                },
+                "Volume": {"Size": 12},
+            }
+        ],
+    }

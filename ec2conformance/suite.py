@@ -87,22 +87,9 @@ def valid_variants() -> list[tuple[str, RequestSpec]]:
 
 def sdk_sample_parameters() -> dict[str, Any]:
     """The contract's sample as boto3 ``import_instance`` keyword arguments."""
-    from ec2conformance.model import SAMPLE_MANIFEST_URL
+    from ec2conformance.model import sample_api_parameters
 
-    return {
-        "Platform": "Windows",
-        "LaunchSpecification": {"Architecture": "x86_64", "InstanceType": "m1.xlarge"},
-        "DiskImages": [
-            {
-                "Image": {
-                    "Format": "VMDK",
-                    "Bytes": 1179593728,
-                    "ImportManifestUrl": SAMPLE_MANIFEST_URL,
-                },
-                "Volume": {"Size": 12},
-            }
-        ],
-    }
+    return sample_api_parameters()
 
 
 def sdk_outcome(call: Any, **kwargs: Any) -> tuple[int, str | None]:

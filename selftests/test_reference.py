@@ -28,7 +28,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 from lxml import etree
 
-from ec2conformance.model import SAMPLE_MANIFEST_URL, SAMPLE_PARAMS, Credentials
+from ec2conformance.model import (
+    SAMPLE_MANIFEST_URL,
+    SAMPLE_PARAMS,
+    Credentials,
+    sample_api_parameters,
+)
 from ec2conformance.reference import DENIED, PERMITTED, start
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
@@ -248,20 +253,7 @@ def assert_import_ok(answer: Answer) -> None:
 # --------------------------------------------------------------------------------------
 # A real boto3 client (WIRE-POST, RESP-SDK-PARSE, PERM-*, LIFE-*)
 
-SAMPLE_KWARGS = {
-    "Platform": "Windows",
-    "LaunchSpecification": {"Architecture": "x86_64", "InstanceType": "m1.xlarge"},
-    "DiskImages": [
-        {
-            "Image": {
-                "Format": "VMDK",
-                "Bytes": 1179593728,
-                "ImportManifestUrl": SAMPLE_MANIFEST_URL,
-            },
-            "Volume": {"Size": 12},
-        }
-    ],
-}
+SAMPLE_KWARGS = sample_api_parameters()
 
 
 def test_boto3_import_instance_parses_into_model_types(server):
