@@ -631,6 +631,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             tr.write_line(f"worse    {rid}: {before} -> {now}")
         for rid, before, now in state.baseline_comparison.better:
             tr.write_line(f"better   {rid}: {before} -> {now}")
+    if state.implements_import_instance is False:
+        tr.write_line(
+            "the target does not implement ImportInstance: a plain valid request was answered "
+            "501, InvalidAction or a 5xx that is not XML"
+        )
     totals = ", ".join(f"{v} {k}" for k, v in result.totals().items() if v)
     mode = " (strict)" if state.target.strict else ""
     tr.write_line(
