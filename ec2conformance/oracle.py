@@ -385,8 +385,11 @@ class _Finder:
 
     def size(self, pairs: list[tuple[str, str]]) -> None:
         limits = golden.domain()["limits"]
+        # Measured as sent: a GET's query string escapes a space as %20, a POST's form body
+        # writes it as '+' (application/x-www-form-urlencoded, as botocore sends it).
+        quote_via = urllib.parse.quote if self.spec.method == "GET" else urllib.parse.quote_plus
         try:
-            encoded = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe="-_.~")
+            encoded = urllib.parse.urlencode(pairs, quote_via=quote_via, safe="-_.~")
         except UnicodeEncodeError:
             return  # a lone surrogate: already WIRE-MALFORMED-QUERY
         if self.spec.method == "GET":
@@ -625,8 +628,12 @@ def _describing(spec: RequestSpec, faults: list[Fault], valid: bool) -> tuple[st
         rows.append("WIRE-POST")
     if dry_run == "false":
         rows.append("PERM-DRYRUN-FALSE")
-    if spec.get("Description") is not None and without_description == sample:
-        rows.extend(["WIRE-UTF8", "PARAM-DESCRIPTION-ECHO"])
+    if without_description == sample:
+        # PARAM-DESCRIPTION-ECHO covers an absent Description too ("empty element when
+        # absent"); WIRE-UTF8 needs one.
+        if spec.get("Description") is not None:
+            rows.append("WIRE-UTF8")
+        rows.append("PARAM-DESCRIPTION-ECHO")
     return tuple(rows)
 
 
@@ -641,12 +648,14 @@ def expect(
 
     ``strict`` is ``--strict-conformance`` (the earliest stage wins, alternatives narrow to
     the first). ``availability_zone`` is the suite's zone (naming another is naming a
-    resource). In ``safe_mode`` the request is judged as safe mode sends it: with
-    ``DryRun=true`` appended when it has no ``DryRun``; see also
+    resource). In ``safe_mode`` the request is judged as safe mode sends it: with exactly
+    ``DryRun=true`` (appended, or replacing another DryRun value); see also
     :meth:`Expectation.inconclusive_in_safe_mode`.
     """
-    if safe_mode and spec.get("DryRun") is None:
-        spec = replace(spec, params=(*spec.params, ("DryRun", "true")))
+    if safe_mode and spec.get("DryRun") != "true":
+        # Safe mode sends every request with exactly DryRun=true (replacing any other value).
+        others = tuple(p for p in spec.params if p[0] != "DryRun")
+        spec = replace(spec, params=(*others, ("DryRun", "true")))
     # Empty pairs (``&&``, a trailing ``&``) are ignored.
     pairs = [(n, v) for n, v in spec.params if (n, v) != ("", "")]
     finder = _Finder(spec, availability_zone)

@@ -692,9 +692,13 @@ def test_safe_mode_dryrun_to_a_parameter_fault_is_inconclusive():
     assert not e.inconclusive_in_safe_mode(412, "DryRunOperation")
 
 
-def test_safe_mode_keeps_an_explicit_dryrun_value():
-    e = expect(sample().plus(("DryRun", "yes")), strict=False, safe_mode=True)
-    assert _fault_ids(e) == ["PERM-DRYRUN-VALUE"]
+@pytest.mark.parametrize("value", ["yes", "false"])
+def test_safe_mode_sends_exactly_dryrun_true(value):
+    """Safe mode: "every ImportInstance request the suite sends carries exactly DryRun=true"."""
+    e = expect(sample().plus(("DryRun", value)), strict=False, safe_mode=True)
+    assert e.spec.get("DryRun") == "true"
+    assert [v for n, v in e.spec.params if n == "DryRun"] == ["true"]
+    assert _fault_ids(e) == ["PERM-DRYRUN-PERMITTED"]
 
 
 # ------------------------------------------------------------------------ independence

@@ -63,20 +63,13 @@ class Case:
         """One line for test ids and reports.
 
         ``POST DISK-BYTES-INVALID: DiskImage.1.Image.Bytes='1.5' (+6 params)``: the method,
-        any identity, signing or wire detail, the requirement (with the faults when there
-        are several), the focused parameters, and how many other parameters there are
-        (``Action`` and ``Version`` not counted unless they are the point).
+        the requirement (with the faults when they are not just the requirement), what the
+        case is about (the focused parameters, a missing ``Action`` or ``Version``, the
+        identity, signing, signature fault or encoding fault when not the usual ones, the
+        note), and how many other parameters there are (``Action`` and ``Version`` are not
+        counted).
         """
         spec = self.spec
-        head = [spec.method]
-        if spec.identity is not Identity.PERMITTED:
-            head.append(spec.identity.value)
-        if spec.signing is not Signing.HEADER:
-            head.append(f"sig={spec.signing.value}")
-        if spec.auth_fault is not None:
-            head.append(spec.auth_fault.value)
-        if spec.wire_fault is not None:
-            head.append(spec.wire_fault.value)
         what = self.requirement
         if self.faults and tuple(self.faults) != (self.requirement,):
             what += "[" + ",".join(self.faults) + "]"
@@ -84,20 +77,26 @@ class Case:
         for name in self.focus:
             value = spec.get(name)
             shown.append(f"no {name}" if value is None else f"{name}={_show(value)}")
-        if spec.get("Action") not in (ACTION,) and "Action" not in self.focus:
-            action = spec.get("Action")
-            shown.append("no Action" if action is None else f"Action={_show(action)}")
-        if spec.get("Version") != API_VERSION and "Version" not in self.focus:
-            version = spec.get("Version")
-            shown.append("no Version" if version is None else f"Version={_show(version)}")
+        for name, usual in (("Action", ACTION), ("Version", API_VERSION)):
+            value = spec.get(name)
+            if name not in self.focus and value != usual:
+                shown.append(f"no {name}" if value is None else f"{name}={_show(value)}")
+        if spec.identity is not Identity.PERMITTED:
+            shown.append(f"{spec.identity.value} identity")
+        if spec.signing is Signing.NONE:
+            shown.append("unsigned")
+        elif spec.signing is Signing.QUERY:
+            shown.append("signed in the query")
+        if spec.auth_fault is not None:
+            shown.append(spec.auth_fault.value)
+        if spec.wire_fault is not None:
+            shown.append(spec.wire_fault.value)
         if self.note:
             shown.append(self.note)
         counted = [n for n in spec.names() if n not in self.focus and n not in _ENVELOPE]
         rest = f"(+{len(counted)} params)"
-        body = ", ".join(shown)
-        return (
-            f"{' '.join(head)} {what}: {body} {rest}" if body else f"{' '.join(head)} {what} {rest}"
-        )
+        body = f": {', '.join(shown)}" if shown else ""
+        return f"{spec.method} {what}{body} {rest}"
 
     def describe(self) -> str:
         """Several lines: the summary, then every parameter in wire order."""

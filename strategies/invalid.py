@@ -69,6 +69,8 @@ __all__ = [
     "INVALID",
     "any_characters",
     "disk_indexes",
+    "fault_strategy",
+    "finish",
     "invalid_booleans",
     "invalid_enum_values",
     "invalid_instance_types",
@@ -677,7 +679,7 @@ def _unknown_param_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
         name = draw(unknown_parameter_names(disk_index=draw(disk)))
-        value = draw(texts(max_size=40))
+        value = draw(st.one_of(st.just("x"), texts(max_size=40)))
         return _fault("WIRE-UNKNOWN-PARAM", lambda spec: spec.plus((name, value)), name)
 
     return build()
@@ -940,7 +942,6 @@ def _denied_faults(base: RequestSpec) -> SearchStrategy[Fault]:
             "PERM-DENIED",
             lambda spec: replace(spec, identity=Identity.DENIED),
             aspects={"identity"},
-            note="denied identity",
         )
     )
 
@@ -952,7 +953,6 @@ def _dry_run_denied_faults(base: RequestSpec) -> SearchStrategy[Fault]:
             "PERM-DRYRUN-DENIED",
             lambda spec: replace(put_param(spec, "DryRun", "true"), identity=Identity.DENIED),
             focus=("DryRun",),
-            note="denied identity",
             aspects=frozenset({"identity", "DryRun"}),
             carries=("PERM-DRYRUN-DENIED", "PERM-DRYRUN-PERMITTED"),
         )

@@ -54,9 +54,9 @@ from strategies.cases import FUZZ_ORACLE, Case
 __all__ = [
     "DEFAULT_AVAILABILITY_ZONE",
     "GIB",
-    "MAX_BYTES_TEXT",
     "MAX_DESCRIPTION",
     "MAX_GROUP_ENTRIES",
+    "MAX_LONG",
     "MAX_TEXT",
     "MAX_USER_DATA",
     "MAX_VOLUME_GIB",
@@ -112,8 +112,8 @@ MAX_USER_DATA: Final = int(_DOMAIN["parameters"]["LaunchSpecification.UserData.D
 MAX_TEXT: Final = int(_LIMITS["text_max_length"])
 #: The most entries of ``GroupName.N`` and of ``GroupId.N``.
 MAX_GROUP_ENTRIES: Final = int(_DOMAIN["list_max_entries"]["LaunchSpecification.GroupName.{N}"])
-#: The largest integer a ``Bytes``/``Size`` may have (2^63-1).
-MAX_BYTES_TEXT: Final = int(_DOMAIN["parameters"]["DiskImage.{N}.Image.Bytes"]["maximum"])
+#: The largest ``Image.Bytes``/``Volume.Size`` the value syntax allows (2^63-1).
+MAX_LONG: Final = int(_DOMAIN["parameters"]["DiskImage.{N}.Image.Bytes"]["maximum"])
 _MAX_INT32: Final = 2**31 - 1
 _MAX_LIST_INDEX: Final = int(_DOMAIN["value_syntax"]["list_index_maximum"])
 
@@ -248,7 +248,7 @@ def manifest_urls() -> SearchStrategy[str]:
     """A valid ``Image.ImportManifestUrl``: ``https`` in any case, ``://``, a host without
     user information, then optionally a path, query or fragment without white space; only
     XML-legal characters, at most 255 code points (the contract's sample among them).
-    Shrinks towards ``https://s3.amazonaws.com``."""
+    Shrinks towards ``https://s3.amazonaws.com/bucket/manifest.xml``."""
     schemes = st.sampled_from(["https", "HTTPS", "Https", "hTTpS"])
     hosts = st.one_of(st.sampled_from(_HOSTS), st.text(_URL_HOST_CHARS, min_size=1, max_size=60))
     tails = st.one_of(
@@ -261,7 +261,8 @@ def manifest_urls() -> SearchStrategy[str]:
         scheme, host, tail = parts
         return f"{scheme}://{host}{tail}"[:MAX_TEXT]
 
-    return st.one_of(st.tuples(schemes, hosts, tails).map(build), st.just(SAMPLE_MANIFEST_URL))
+    named = st.sampled_from(["https://s3.amazonaws.com/bucket/manifest.xml", SAMPLE_MANIFEST_URL])
+    return st.one_of(named, st.tuples(schemes, hosts, tails).map(build))
 
 
 def image_sizes() -> SearchStrategy[tuple[int, int]]:
@@ -529,15 +530,13 @@ def _halve(text: str) -> str:
 def _fit(
     params: dict[str, Any],
     ok: Callable[[Mapping[str, Any]], bool],
-    *,
-    keep: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """``params`` made to fit, by shortening its longest free-text value step by step.
 
     Only values whose shorter forms are still valid are shortened (descriptions and
     AdditionalInfo halved, group entries dropped from the end, UserData cut to whole
-    4-character groups), so the result is still valid; top-level members named in ``keep``
-    are left alone. Nothing changes when ``params`` fits already.
+    4-character groups), so the result is still valid. Nothing changes when ``params``
+    fits already.
     """
     if ok(params):
         return params
@@ -547,8 +546,7 @@ def _fit(
     user = launch.get("UserData", {})
     while not ok(params):
         sizes: dict[str, int] = {}
-        if "Description" not in keep:
-            sizes["Description"] = len(params.get("Description", ""))
+        sizes["Description"] = len(params.get("Description", ""))
         sizes["DiskImage.Description"] = len(disk.get("Description", ""))
         sizes["AdditionalInfo"] = len(launch.get("AdditionalInfo", ""))
         sizes["GroupNames"] = sum(map(len, launch.get("GroupNames", [])))
@@ -723,10 +721,9 @@ def _row(
     method: str | None = None,
     signing: Signing = Signing.HEADER,
     set_params: Mapping[str, SearchStrategy[Any]] | None = None,
-    keep: frozenset[str] = frozenset(),
 ) -> SearchStrategy[Case]:
     """Valid requests of one row: top-level members set (``None`` removes), then fitted
-    to the method's budget (members in ``keep`` untouched), then in contract forms."""
+    to the method's budget, then in contract forms."""
     chosen = st.just(method) if method is not None else http_methods()
 
     @st.composite
@@ -741,7 +738,7 @@ def _row(
             else:
                 api[name] = value
             focus.append(name)
-        api = _fit(api, _fits_get if how == "GET" else _fits_post, keep=keep)
+        api = _fit(api, _fits_get if how == "GET" else _fits_post)
         params = draw(contract_forms(to_wire_params(api)))
         spec = RequestSpec(params=params, method=how, signing=signing)
         return Case(spec, requirement, (), focus=tuple(focus))

@@ -81,7 +81,6 @@ def _auth_fault(
         lambda kind: Fault(
             requirement,
             lambda spec: _signed_in_header(spec, kind),
-            note=kind.value,
             aspects=aspects,
         )
     )
@@ -93,7 +92,6 @@ def unsigned_faults(base: RequestSpec) -> SearchStrategy[Fault]:
         Fault(
             "AUTH-UNSIGNED",
             lambda spec: replace(spec, signing=Signing.NONE, auth_fault=None),
-            note="unsigned",
             aspects=_AUTH_AND_IDENTITY,
         )
     )
@@ -133,7 +131,6 @@ def auth_before_dry_run_faults(base: RequestSpec) -> SearchStrategy[Fault]:
             "AUTH-BEFORE-DRYRUN",
             lambda spec: _signed_in_header(put_param(spec, "DryRun", "true"), kind),
             focus=("DryRun",),
-            note=kind.value,
             aspects=_AUTH_AND_IDENTITY | {"DryRun"},
             carries=(auth, "PERM-DRYRUN-PERMITTED"),
         )
@@ -162,7 +159,6 @@ def malformed_query_faults(base: RequestSpec) -> SearchStrategy[Fault]:
         return Fault(
             "WIRE-MALFORMED-QUERY",
             lambda spec: replace(spec, method="POST", signing=_not_in_query(spec), wire_fault=kind),
-            note=kind.value,
             aspects=frozenset({"wire"}),
         )
 

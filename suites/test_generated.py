@@ -1,7 +1,8 @@
 """Generated requests (FUZZ-*): one Hypothesis test per requirement, and the mixed stream.
 
-Each requirement a request can break (or vary) has its own Hypothesis test, fed by its
-strategy in ``strategies/invalid.py``: a Hypothesis test stops at its first failure and merges
+Each requirement a request can break (``strategies/invalid.py``) or a valid request can vary
+(``strategies/valid.py``, ``VALID_ROWS``) has its own Hypothesis test, fed by its strategy:
+a Hypothesis test stops at its first failure and merges
 failures from one place, so a single mixed stream would let a common SHOULD finding hide a
 rarer MUST one. FUZZ-ORACLE sends the mixed stream of valid and multi-fault requests and
 compares every outcome with the oracle. Every answer also passes the generic checks
@@ -17,14 +18,17 @@ from ec2conformance.fuzzing import run_generated
 from ec2conformance.suite import param, valid_variants
 from strategies.invalid import INVALID
 from strategies.mixed import mixed_requests
+from strategies.valid import VALID_ROWS
+
+GENERATED = {**INVALID, **VALID_ROWS}
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.generated]
 
 
-@pytest.mark.parametrize("requirement", [param(rid, rid, "generated") for rid in sorted(INVALID)])
+@pytest.mark.parametrize("requirement", [param(rid, rid, "generated") for rid in sorted(GENERATED)])
 def test_generated(requirement, judge, target, fuzz):
     """Generated requests of one requirement, each judged by the oracle and the checks."""
-    strategy = INVALID[requirement](availability_zone=target.availability_zone)
+    strategy = GENERATED[requirement](availability_zone=target.availability_zone)
     run_generated(
         fuzz,
         strategy,
