@@ -294,6 +294,11 @@ SUCCESS_REQUIREMENTS = (
 )
 
 
+# Rows whose expected outcome includes an echo that another requirement's rule judges:
+# "200 ok, and the response carries the text back unchanged" (WIRE-UTF8).
+ROWS_WITH_ECHO = {"WIRE-UTF8": "PARAM-DESCRIPTION-ECHO"}
+
+
 # --------------------------------------------------------------------------- the judge
 
 
@@ -405,7 +410,7 @@ class Judge:
         answer = Answer.read(exchange)
         self._note_implementation(spec, expectation, answer)
         self.judge_outcome(requirement, spec, expectation, exchange, answer, row=row)
-        self.generic_checks(spec, expectation, exchange, answer)
+        self.generic_checks(spec, expectation, exchange, answer, row=requirement if row else None)
         if finish:
             self.done()
         return exchange
@@ -465,9 +470,18 @@ class Judge:
             )
 
     def generic_checks(
-        self, spec: RequestSpec, expectation: Any, exchange: Any, answer: Answer
+        self,
+        spec: RequestSpec,
+        expectation: Any,
+        exchange: Any,
+        answer: Answer,
+        *,
+        row: str | None = None,
     ) -> None:
-        """ERR-* on every error answer, RESP-* on 200s to valid requests, FUZZ-NO-SERVER-ERROR."""
+        """ERR-* on every error answer, RESP-* on 200s to valid requests, FUZZ-NO-SERVER-ERROR.
+
+        ``row`` is the requirement whose row describes the request, if any: a row whose
+        expected outcome includes an echo (WIRE-UTF8) also fails when the echo is wrong."""
         if answer.status is None or not expectation.outside_contract:
             self.judge(("FUZZ-NO-SERVER-ERROR",), check_no_server_error(exchange, answer), exchange)
         if answer.status is None:
@@ -481,9 +495,11 @@ class Judge:
             and spec.identity is Identity.PERMITTED
             and spec.get("DryRun") != "true"
         ):
-            self.success_checks(spec, exchange, answer)
+            self.success_checks(spec, exchange, answer, row=row)
 
-    def success_checks(self, spec: RequestSpec, exchange: Any, answer: Answer) -> None:
+    def success_checks(
+        self, spec: RequestSpec, exchange: Any, answer: Answer, *, row: str | None = None
+    ) -> None:
         """The RESP-* requirements and PARAM-DESCRIPTION-ECHO on a 200 to a valid request."""
         problems = check_success_envelope(answer)
         problems += check_success_namespace(answer, strict=self.target.strict)
@@ -501,6 +517,13 @@ class Judge:
                     )
                 )
             problems += check_sdk_parse(exchange)
+        echoed_by = ROWS_WITH_ECHO.get(row or "")
+        if echoed_by is not None:
+            problems += [
+                Problem(row, f"the text did not come back unchanged ({p.message})", *p[2:])
+                for p in problems
+                if p.requirement == echoed_by
+            ]
         self.judge(SUCCESS_REQUIREMENTS, problems, exchange)
 
     def _identity_checks(self, answer: Answer) -> list[Problem]:
