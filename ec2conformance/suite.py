@@ -92,12 +92,33 @@ def sdk_sample_parameters() -> dict[str, Any]:
     return sample_api_parameters()
 
 
-def sdk_outcome(call: Any, **kwargs: Any) -> tuple[int, str | None]:
-    """(HTTP status, error code or None) of a boto3 call; botocore's retries are off."""
-    from botocore.exceptions import ClientError
+UNPARSEABLE = "(botocore could not parse the answer)"
 
+
+def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, str | None, Any]:
+    """Call a boto3 operation (retries off): (HTTP status, error code, result).
+
+    The status is read from the HTTP response before botocore parses it, so an answer
+    botocore cannot parse (a non-XML 500, say) still has its status; its code is then
+    :data:`UNPARSEABLE` and the result None. A success has code None.
+    """
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+
+    seen: dict[str, int] = {}
+
+    def remember(response_dict: dict[str, Any], **_: Any) -> None:
+        seen["status"] = response_dict.get("status_code")
+
+    event = "before-parse.ec2." + "".join(w.capitalize() for w in operation.split("_"))
+    client.meta.events.register(event, remember)
     try:
-        result = call(**kwargs)
+        result = getattr(client, operation)(**kwargs)
     except ClientError as exc:
-        return exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"].get("Code")
-    return result["ResponseMetadata"]["HTTPStatusCode"], None
+        error = exc.response
+        return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"].get("Code"), None
+    except ResponseParserError:
+        return seen.get("status"), UNPARSEABLE, None
+    finally:
+        client.meta.events.unregister(event, remember)
+    return result["ResponseMetadata"]["HTTPStatusCode"], None, result

@@ -8,7 +8,7 @@ import pytest
 
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.model import Identity
-from ec2conformance.suite import example_cases, param, sdk_outcome, sdk_sample_parameters
+from ec2conformance.suite import example_cases, param, sdk_call, sdk_sample_parameters
 
 pytestmark = pytest.mark.permission
 
@@ -34,7 +34,10 @@ def test_sdk_refusal(row, request, sdk_client, target):
         pytest.skip("safe mode: DryRun only")
     requirement = request.node.get_closest_marker("requirement").args[0]
     ec2 = sdk_client(identity)
-    received = sdk_outcome(ec2.import_instance, DryRun=dry_run, **sdk_sample_parameters())
+    got_status, got_code, _ = sdk_call(
+        ec2, "import_instance", DryRun=dry_run, **sdk_sample_parameters()
+    )
+    received = (got_status, got_code)
     if received != (status, code):
         raise ConformanceFailure.single(
             requirement,

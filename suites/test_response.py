@@ -5,12 +5,17 @@ here each RESP requirement has its own cases, so each is covered even when selec
 """
 
 import pytest
-from botocore.exceptions import ClientError
 
 from ec2conformance.checks import SUCCESS_REQUIREMENTS
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.model import Identity
-from ec2conformance.suite import param, sdk_sample_parameters, valid_variants
+from ec2conformance.suite import (
+    UNPARSEABLE,
+    param,
+    sdk_call,
+    sdk_sample_parameters,
+    valid_variants,
+)
 
 pytestmark = pytest.mark.response
 
@@ -32,25 +37,26 @@ def test_success_body(requirement, variant, judge, target):
         pytest.skip(f"no 200 to judge: the valid request was answered {exchange.status}")
 
 
-@pytest.mark.requirement("RESP-SDK-PARSE")
-def test_sdk_import_instance(sdk_client, target):
+@pytest.mark.parametrize("requirement", [param("RESP-SDK-PARSE", "RESP-SDK-PARSE", "boto3")])
+def test_sdk_import_instance(requirement, sdk_client, target):
     """boto3's import_instance with the sample returns a ConversionTask of the model's types."""
     if target.safe_mode:
         pytest.skip("safe mode: DryRun only")
     ec2 = sdk_client(Identity.PERMITTED)
-    try:
-        result = ec2.import_instance(**sdk_sample_parameters())
-    except ClientError as exc:
-        error = exc.response
-        status = error["ResponseMetadata"]["HTTPStatusCode"]
-        pytest.skip(f"no 200 to parse: boto3 got {status} {error['Error'].get('Code')}")
-    task = result.get("ConversionTask", {})
-    volumes = task.get("ImportInstance", {}).get("Volumes", [])
+    status, code, result = sdk_call(ec2, "import_instance", **sdk_sample_parameters())
+    if status != 200:
+        pytest.skip(f"no 200 to parse: the sample was answered {status} {code or ''}".rstrip())
     problems = []
-    if not task.get("ConversionTaskId"):
-        problems.append("no ConversionTaskId")
-    if len(volumes) != 1:
-        problems.append(f"{len(volumes)} volumes")
+    if result is None:
+        problems.append(f"a 200 that botocore cannot parse {UNPARSEABLE}")
+        volumes = []
+    else:
+        task = result.get("ConversionTask", {})
+        volumes = task.get("ImportInstance", {}).get("Volumes", [])
+        if not task.get("ConversionTaskId"):
+            problems.append("no ConversionTaskId")
+        if len(volumes) != 1:
+            problems.append(f"{len(volumes)} volumes")
     for volume in volumes:
         for path, value in (
             ("Image.Size", volume.get("Image", {}).get("Size")),
@@ -62,7 +68,7 @@ def test_sdk_import_instance(sdk_client, target):
     if problems:
         raise ConformanceFailure.single(
             "RESP-SDK-PARSE",
-            "boto3 parsed the answer into the wrong types",
+            "boto3 did not read the answer into the model's types",
             expected="ConversionTask with integer Size, Bytes, BytesConverted",
             received="; ".join(problems),
         )
