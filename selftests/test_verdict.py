@@ -47,7 +47,9 @@ def test_precedence_of_case_statuses(level, strict, statuses, expected):
 def test_first_failure_and_skip_reason_are_reported():
     result = requirement_result("MUST", findings("X-Y", P, F, F), strict=False)
     assert result.first_failure == "case 1"
-    skipped = requirement_result("MUST", [Finding("X-Y", S, "safe mode: DryRun only")], strict=False)
+    skipped = requirement_result(
+        "MUST", [Finding("X-Y", S, "safe mode: DryRun only")], strict=False
+    )
     assert skipped.reason == "safe mode: DryRun only"
 
 
