@@ -1,0 +1,86 @@
+"""Generated runs: saved failures are replayed first, as explicit examples, whatever the
+profile; a fuzzing session keeps each distinct failure once, in reports/fuzz-failures.json."""
+
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import strategies as st
+
+from ec2conformance.findings import ConformanceFailure
+from ec2conformance.fuzzing import FuzzSession, case_from_json, case_to_json, run_generated
+from ec2conformance.model import AuthFault, Identity, Signing, sample
+from strategies.cases import Case
+
+SAVED = Case(
+    replace(
+        sample().with_params(Description="saved \r\n failure \U0001f4be"),
+        method="GET",
+        identity=Identity.DENIED,
+        signing=Signing.QUERY,
+        auth_fault=AuthFault.EXPIRED,
+    ),
+    "WIRE-UTF8",
+    ("WIRE-UTF8",),
+)
+FRESH = Case(sample(), "WIRE-POST")
+
+
+def test_a_case_survives_the_json_round_trip():
+    again = case_from_json(json.loads(json.dumps(case_to_json(SAVED))))
+    assert again == SAVED
+    assert again.spec == SAVED.spec
+
+
+def test_saved_failures_are_replayed_first(tmp_path):
+    session = FuzzSession(tmp_path)
+    session.keep_failure("WIRE-UTF8", SAVED, ConformanceFailure.single("WIRE-UTF8", "echo"))
+    later = FuzzSession(tmp_path)  # a later run reads the file
+    later.load()
+    seen = []
+    run_generated(later, st.just(FRESH), seen.append, key="WIRE-UTF8")
+    assert seen[0] == SAVED, "the saved failure is the first example"
+    assert FRESH in seen[1:]
+
+
+def test_saved_failures_of_other_keys_are_not_replayed(tmp_path):
+    session = FuzzSession(tmp_path)
+    session.keep_failure("WIRE-UTF8", SAVED, ConformanceFailure.single("WIRE-UTF8", "echo"))
+    seen = []
+    run_generated(session, st.just(FRESH), seen.append, key="DISK-NONE")
+    assert SAVED not in seen
+
+
+def test_distinct_failures_are_kept_once(tmp_path):
+    session = FuzzSession(tmp_path)
+    failure = ConformanceFailure.single("FUZZ-NO-SERVER-ERROR", "500")
+    assert session.keep_failure("K", SAVED, failure)
+    assert not session.keep_failure("K", FRESH, failure), "same requirements: not distinct"
+    assert session.keep_failure("K", FRESH, ConformanceFailure.single("FUZZ-ORACLE", "x"))
+    data = json.loads((tmp_path / "fuzz-failures.json").read_text())
+    entries = data["failures"]["K"]
+    assert [e["signature"] for e in entries] == [
+        ["ConformanceFailure", "FUZZ-NO-SERVER-ERROR"],
+        ["ConformanceFailure", "FUZZ-ORACLE"],
+    ]
+    assert entries[0]["summary"] == SAVED.summary()
+
+
+def test_a_session_keeps_exploring_after_a_failure_and_reports_it(tmp_path):
+    session = FuzzSession(tmp_path, minutes=0.02, generated_tests=1)  # 1.2 s
+    lines = []
+    session.out = lines.append
+
+    def check(case):
+        if case.spec.get("Description") == "bad":
+            raise ConformanceFailure.single("PARAM-DESCRIPTION-ECHO", "not echoed")
+
+    cases = st.sampled_from(["good", "bad"]).map(
+        lambda d: Case(sample().with_params(Description=d), "PARAM-DESCRIPTION-ECHO")
+    )
+    with pytest.raises(ConformanceFailure):
+        run_generated(session, cases, check, key="PARAM-DESCRIPTION-ECHO")
+    saved = json.loads((tmp_path / "fuzz-failures.json").read_text())["failures"]
+    (entry,) = saved["PARAM-DESCRIPTION-ECHO"]
+    assert entry["case"]["spec"]["params"][-1] == ["Description", "bad"]
+    assert lines and "fuzz PARAM-DESCRIPTION-ECHO" in lines[-1]
