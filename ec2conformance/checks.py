@@ -421,9 +421,15 @@ class Judge:
         answer = Answer.read(exchange)
         self.judge(("FUZZ-NO-SERVER-ERROR",), check_no_server_error(exchange, answer), exchange)
         if answer.status is not None and answer.status != 200:
-            problems = [p for check in ERROR_CHECKS for p in check(answer)]
-            self.judge(ERROR_REQUIREMENTS, problems, exchange)
+            self.error_checks(answer, exchange)
         return answer
+
+    def error_checks(self, answer: Answer, exchange: Any) -> None:
+        """ERR-* on an error answer; on a body that is not XML only the envelope and the
+        content type are judged (the others could not look, so they neither pass nor fail)."""
+        problems = [p for check in ERROR_CHECKS for p in check(answer)]
+        judged = ERROR_REQUIREMENTS if answer.is_xml else ("ERR-ENVELOPE", "ERR-CONTENT-TYPE")
+        self.judge(judged, problems, exchange)
 
     def judge_outcome(
         self,
@@ -487,8 +493,7 @@ class Judge:
         if answer.status is None:
             return
         if answer.status != 200:
-            problems = [p for check in ERROR_CHECKS for p in check(answer)]
-            self.judge(ERROR_REQUIREMENTS, problems, exchange)
+            self.error_checks(answer, exchange)
         elif (
             expectation.valid
             and spec.get("Action") == ACTION
@@ -503,7 +508,10 @@ class Judge:
         """The RESP-* requirements and PARAM-DESCRIPTION-ECHO on a 200 to a valid request."""
         problems = check_success_envelope(answer)
         problems += check_success_namespace(answer, strict=self.target.strict)
+        # Without a usable envelope the body is not compared: only these two are judged.
+        judged: tuple[str, ...] = ("RESP-ENVELOPE", "RESP-NAMESPACE")
         if answer.is_xml and not problems:
+            judged = SUCCESS_REQUIREMENTS
             problems += self._identity_checks(answer)
             for diff in golden.compare_success(
                 exchange.response_body, spec, availability_zone=self.target.availability_zone
@@ -524,7 +532,7 @@ class Judge:
                 for p in problems
                 if p.requirement == echoed_by
             ]
-        self.judge(SUCCESS_REQUIREMENTS, problems, exchange)
+        self.judge(judged, problems, exchange)
 
     def _identity_checks(self, answer: Answer) -> list[Problem]:
         """RESP-REQUEST-ID and RESP-TASK-ID: fresh on every response, across the run."""

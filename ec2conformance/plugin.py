@@ -491,6 +491,12 @@ def fuzz(run_state: RunState) -> FuzzSession:
     return run_state.fuzz
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Requirement ids are keywords of their tests, so ``-k LIFE-CANCEL`` selects them."""
+    for item in items:
+        item.extra_keyword_matches.update(requirement_ids(item))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if state is not None and state.fuzz is not None:
