@@ -9,7 +9,6 @@ without a database; the reference endpoint is started once for the module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +17,7 @@ from hypothesis import strategies as st
 
 from ec2conformance import golden
 from ec2conformance.client import Client
-from ec2conformance.model import Identity, RequestSpec
-from ec2conformance.reference import DENIED, PERMITTED, start
+from ec2conformance.model import RequestSpec
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 from strategies.cases import FUZZ_ORACLE, Case
 from strategies.invalid import INVALID
@@ -171,18 +169,8 @@ def test_a_failing_invalid_case_shrinks_to_a_small_request():
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Client]:
-    with (
-        start() as server,
-        Client(
-            server.url,
-            region="us-east-1",
-            identities={Identity.PERMITTED: PERMITTED, Identity.DENIED: DENIED},
-            timeout=10,
-        ) as client,
-    ):
-        yield client
-        assert server.defects == []
+def client(reference_client: Client) -> Client:
+    return reference_client
 
 
 def outcome(client: Client, spec: RequestSpec) -> tuple[int, str | None]:

@@ -10,7 +10,6 @@ module on an OS-chosen port.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
@@ -25,7 +24,6 @@ from ec2conformance import golden
 from ec2conformance.client import Client
 from ec2conformance.model import Identity, RequestSpec, Signing, sample
 from ec2conformance.oracle import SUCCESS, expect
-from ec2conformance.reference import DENIED, PERMITTED, start
 from ec2conformance.wire import encode_form, encode_query, to_wire_params
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 from strategies.cases import FUZZ_ORACLE, Case
@@ -374,18 +372,8 @@ def test_valid_rows_vary():
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Client]:
-    with (
-        start() as server,
-        Client(
-            server.url,
-            region="us-east-1",
-            identities={Identity.PERMITTED: PERMITTED, Identity.DENIED: DENIED},
-            timeout=10,
-        ) as client,
-    ):
-        yield client
-        assert server.defects == []
+def client(reference_client: Client) -> Client:
+    return reference_client
 
 
 def outcome(client: Client, spec: RequestSpec) -> tuple[int | None, str | None]:
