@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import pytest
@@ -572,22 +572,3 @@ class Judge:
             self.state.implements_import_instance = False
         elif status in (200, 412) and self.state.implements_import_instance is None:
             self.state.implements_import_instance = True
-
-
-def spec_from_case(case: dict[str, Any], base: RequestSpec) -> RequestSpec:
-    """Apply an example case of ``golden/cases.json`` to the sample request."""
-    from ec2conformance.model import AuthFault, Signing, WireFault
-
-    pairs = [(k, v) for k, v in base.params if k not in case.get("remove", [])]
-    wanted = dict(case.get("set", {}))
-    pairs = [(k, wanted.pop(k)) if k in wanted else (k, v) for k, v in pairs]
-    pairs += list(wanted.items()) + [tuple(p) for p in case.get("add", [])]
-    return replace(
-        base,
-        params=tuple(pairs),
-        method=case.get("method", base.method),
-        identity=Identity(case.get("identity", base.identity.value)),
-        signing=Signing(case.get("signing", base.signing.value)),
-        auth_fault=AuthFault(case["auth_fault"]) if "auth_fault" in case else base.auth_fault,
-        wire_fault=WireFault(case["wire_fault"]) if "wire_fault" in case else base.wire_fault,
-    )

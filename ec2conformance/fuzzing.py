@@ -24,43 +24,12 @@ from typing import Any
 from hypothesis import Phase, example, given, settings
 from hypothesis.strategies import SearchStrategy
 
+from ec2conformance.cases import case_from_json, case_to_json
 from ec2conformance.findings import ConformanceFailure
-from ec2conformance.model import AuthFault, Identity, RequestSpec, Signing, WireFault
 
 FAILURES_FILE = "fuzz-failures.json"
 BATCH_EXAMPLES = 200
 PROGRESS_EVERY = 2.0  # seconds between progress lines
-
-
-def case_to_json(case: Any) -> dict[str, Any]:
-    spec: RequestSpec = case.spec
-    return {
-        "requirement": case.requirement,
-        "faults": list(case.faults),
-        "spec": {
-            "params": [list(p) for p in spec.params],
-            "method": spec.method,
-            "identity": spec.identity.value,
-            "signing": spec.signing.value,
-            "auth_fault": spec.auth_fault.value if spec.auth_fault else None,
-            "wire_fault": spec.wire_fault.value if spec.wire_fault else None,
-        },
-    }
-
-
-def case_from_json(data: dict[str, Any]) -> Any:
-    from strategies.cases import Case
-
-    raw = data["spec"]
-    spec = RequestSpec(
-        params=tuple((str(k), str(v)) for k, v in raw["params"]),
-        method=raw["method"],
-        identity=Identity(raw["identity"]),
-        signing=Signing(raw["signing"]),
-        auth_fault=AuthFault(raw["auth_fault"]) if raw.get("auth_fault") else None,
-        wire_fault=WireFault(raw["wire_fault"]) if raw.get("wire_fault") else None,
-    )
-    return Case(spec, data["requirement"], tuple(data.get("faults", ())))
 
 
 @dataclass

@@ -6,29 +6,12 @@ so ``-k`` selects by requirement and each parameter carries its ``requirement`` 
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
-from ec2conformance import GOLDEN
-from ec2conformance.checks import spec_from_case
+from ec2conformance.cases import example_cases as example_cases_table
 from ec2conformance.model import RequestSpec, sample
-
-
-class Case(NamedTuple):
-    """An example case: the requirement it exercises, its name, the request."""
-
-    requirement: str
-    name: str
-    spec: RequestSpec
-
-
-@cache
-def _cases() -> tuple[dict[str, Any], ...]:
-    data = json.loads((GOLDEN / "cases.json").read_text(encoding="utf-8"))
-    return tuple(data["cases"])
 
 
 def group_of(requirement: str) -> str:
@@ -47,13 +30,9 @@ def param(requirement: str, value: Any, name: str | None = None) -> Any:
 def example_cases(group: str) -> list[Any]:
     """The example cases (``golden/cases.json``) of one requirement group, as parameters."""
     return [
-        param(
-            case["requirement"],
-            Case(case["requirement"], case["name"], spec_from_case(case, sample())),
-            case["name"],
-        )
-        for case in _cases()
-        if group_of(case["requirement"]) == group
+        param(case.requirement, case, case.name)
+        for case in example_cases_table()
+        if group_of(case.requirement) == group
     ]
 
 

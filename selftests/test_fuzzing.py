@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 from hypothesis import strategies as st
 
+from ec2conformance.cases import case_from_json, case_to_json
 from ec2conformance.findings import ConformanceFailure
-from ec2conformance.fuzzing import FuzzSession, case_from_json, case_to_json, run_generated
+from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import AuthFault, Identity, Signing, sample
 from strategies.cases import Case
 
