@@ -10,6 +10,7 @@ generated request before it is reported.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -50,14 +51,25 @@ class ConformanceFailure(AssertionError):
     """One or more requirements failed on a case.
 
     ``findings`` are the failed findings (at least one). The message lists each with its
-    requirement id first, so a pytest failure line names the broken requirement.
+    requirement id first, so a pytest failure line names the broken requirement, then the
+    requirement's own sentence when ``sentences`` has it (as h2spec prints its requirement).
     """
 
-    def __init__(self, findings: list[Finding]) -> None:
+    def __init__(self, findings: list[Finding], sentences: Mapping[str, str] | None = None) -> None:
         if not findings:
             raise ValueError("a ConformanceFailure needs at least one finding")
         self.findings = findings
-        super().__init__("\n\n".join(f"[{f.requirement}] {f.text()}" for f in findings))
+        said = sentences or {}
+        super().__init__(
+            "\n\n".join(
+                "\n".join(
+                    p
+                    for p in (f"[{f.requirement}] {said.get(f.requirement, '')}".rstrip(), f.text())
+                    if p
+                )
+                for f in findings
+            )
+        )
 
     @classmethod
     def single(

@@ -24,7 +24,9 @@ from typing import Any
 from hypothesis import Phase, example, given, settings
 from hypothesis.strategies import SearchStrategy
 
+from ec2conformance import xmlsafe
 from ec2conformance.cases import case_from_json, case_to_json
+from ec2conformance.client import Exchange
 from ec2conformance.findings import ConformanceFailure
 
 FAILURES_FILE = "fuzz-failures.json"
@@ -74,9 +76,16 @@ class FuzzSession:
             return None
         return self.minutes * 60.0 / max(self.generated_tests, 1)
 
-    def note_exchange(self, status: int | None, code: str | None) -> None:
+    def note_exchange(self, exchange: Exchange) -> None:
+        """Count a request and remember its outcome (status and error code)."""
         self.requests += 1
-        self.outcomes.add((status, code))
+        code = None
+        if exchange.status not in (None, 200):
+            try:
+                code = xmlsafe.error_code(xmlsafe.parse_untrusted(exchange.response_body))
+            except xmlsafe.UnsafeOrMalformedXML:
+                code = None
+        self.outcomes.add((exchange.status, code))
 
     def keep_failure(self, key: str, case: Any, failure: BaseException) -> bool:
         """Remember a distinct failure (by the requirements it failed); True when new."""
@@ -142,10 +151,7 @@ def run_generated(
             failing.append(case)
             raise
         if exchange is not None:
-            from ec2conformance.checks import Answer
-
-            answer = Answer.read(exchange)
-            session.note_exchange(answer.status, answer.code)
+            session.note_exchange(exchange)
 
     def fresh() -> Callable[[Any], None]:
         # Hypothesis settles its settings on the function it wraps: one function per run.

@@ -38,11 +38,13 @@ __all__ = [
     "RegistryError",
     "check",
     "check_of",
+    "checks_for",
     "entries",
     "entry",
     "groups",
     "ids_judging",
     "ids_of_group",
+    "is_gate",
     "level",
     "registered_checks",
     "registered_strategies",
@@ -167,6 +169,7 @@ def _compared_ids() -> frozenset[str]:
 
 _CHECKS: dict[str, Callable[..., Any]] = {}
 _STRATEGIES: dict[str, Callable[..., Any]] = {}
+_GATES: set[Callable[..., Any]] = set()
 
 
 def _register(table: dict[str, Callable[..., Any]], kind: str, ids: tuple[str, ...]) -> Any:
@@ -182,9 +185,36 @@ def _register(table: dict[str, Callable[..., Any]], kind: str, ids: tuple[str, .
     return decorate
 
 
-def check(*ids: str) -> Callable[[F], F]:
-    """Register the decorated function as the check of ``ids``."""
-    return _register(_CHECKS, "check", ids)
+def check(*ids: str, gate: bool = False) -> Callable[[F], F]:
+    """Register the decorated function as the check of ``ids``.
+
+    A ``gate`` check guards the checks after it on the same answer: when it finds a problem
+    the later ones could not look (RESP-ENVELOPE: without a usable envelope there is no body
+    to compare).
+    """
+    register = _register(_CHECKS, "check", ids)
+
+    def decorate(function: F) -> F:
+        if gate:
+            _GATES.add(function)
+        return register(function)
+
+    return decorate
+
+
+def is_gate(function: Callable[..., Any]) -> bool:
+    return function in _GATES
+
+
+def checks_for(ids: tuple[str, ...]) -> list[tuple[Callable[..., Any], tuple[str, ...]]]:
+    """The distinct checks of ``ids``, in the order of their first id, each with the ids of
+    ``ids`` it judges."""
+    out: dict[Callable[..., Any], list[str]] = {}
+    for rid in ids:
+        function = _CHECKS.get(rid)
+        if function is not None:
+            out.setdefault(function, []).append(rid)
+    return [(function, tuple(rids)) for function, rids in out.items()]
 
 
 def strategy(*ids: str) -> Callable[[F], F]:

@@ -1,16 +1,18 @@
-"""Launch specification (LaunchSpecification.*).
+"""Launch specification (group ``launch``): enums, booleans, integers, addresses, user data,
+tenancy.
 
-The example cases of golden/cases.json for group `launch`.
+The requests are the example cases of ``golden/cases.json``; what each must get is its row's.
 """
 
 import pytest
 
-from ec2conformance.suite import example_cases
+from ec2conformance.suite import group_cases
+from ec2conformance.verifiers import verify_outcome
 
 pytestmark = pytest.mark.launch
 
 
-@pytest.mark.parametrize("case", example_cases("launch"))
-def test_example(case, judge):
-    """Send the case; the oracle says what is acceptable; every answer is also checked."""
-    judge.check_request(case.requirement, case.spec)
+@pytest.mark.parametrize("case", group_cases("launch", refused=True))
+def test_bad_launch_specification_is_refused(case, judge):
+    """A value outside its enum, a bad boolean, integer, address or base64, host tenancy."""
+    verify_outcome(judge, case)

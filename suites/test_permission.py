@@ -1,47 +1,40 @@
-"""Permission and DryRun.
+"""Permission and DryRun (group ``permission``), with a raw request and through boto3 (the
+way SDK users meet DryRunOperation and UnauthorizedOperation).
 
-The example cases of golden/cases.json for group `permission`, and the same through a real
-boto3 client (the way SDK users meet DryRunOperation and UnauthorizedOperation).
+The requests are the example cases of ``golden/cases.json``; what each must get is its row's.
 """
 
 import pytest
 
-from ec2conformance.findings import ConformanceFailure
 from ec2conformance.model import Identity
-from ec2conformance.suite import example_cases, param, sdk_call, sdk_sample_parameters
+from ec2conformance.suite import first_case, group_cases, param
+from ec2conformance.verifiers import verify_outcome, verify_sdk_refusal
 
 pytestmark = pytest.mark.permission
 
-
-@pytest.mark.parametrize("case", example_cases("permission"))
-def test_example(case, judge):
-    """Send the case; the oracle says what is acceptable; every answer is also checked."""
-    judge.check_request(case.requirement, case.spec)
+SDK_ROWS = ("PERM-DRYRUN-PERMITTED", "PERM-DRYRUN-DENIED", "PERM-DENIED")
+"""The rows whose request boto3 can send as it is (the first example case of each)."""
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        param("PERM-DRYRUN-PERMITTED", (Identity.PERMITTED, True, 412, "DryRunOperation"), "boto3"),
-        param("PERM-DRYRUN-DENIED", (Identity.DENIED, True, 403, "UnauthorizedOperation"), "boto3"),
-        param("PERM-DENIED", (Identity.DENIED, False, 403, "UnauthorizedOperation"), "boto3"),
-    ],
-)
-def test_sdk_refusal(row, request, sdk_client, target):
+@pytest.mark.parametrize("case", group_cases("permission", refused=True))
+def test_dry_run_or_denied_request_is_refused(case, judge):
+    """DryRun from the permitted or the denied identity, the denied identity, a bad DryRun."""
+    verify_outcome(judge, case)
+
+
+@pytest.mark.parametrize("case", group_cases("permission", refused=False))
+def test_dry_run_false_is_served(case, judge):
+    """``DryRun=false`` is served like the same request without DryRun."""
+    verify_outcome(judge, case)
+
+
+@pytest.mark.parametrize("case", [param(rid, first_case(rid), "boto3") for rid in SDK_ROWS])
+def test_boto3_gets_the_rows_error(case, sdk_client, target):
     """boto3's import_instance gets the row's error (ClientError code and HTTP status)."""
-    identity, dry_run, status, code = row
-    if target.safe_mode and not dry_run:
-        pytest.skip("safe mode: DryRun only")
-    requirement = request.node.get_closest_marker("requirement").args[0]
-    ec2 = sdk_client(identity)
-    got_status, got_code, _ = sdk_call(
-        ec2, "import_instance", DryRun=dry_run, **sdk_sample_parameters()
+    verify_sdk_refusal(
+        sdk_client,
+        target,
+        case.requirement,
+        identity=Identity(case.spec.identity),
+        dry_run=case.spec.get("DryRun") == "true",
     )
-    received = (got_status, got_code)
-    if received != (status, code):
-        raise ConformanceFailure.single(
-            requirement,
-            "boto3's import_instance got another answer",
-            expected=f"{status} {code}",
-            received=f"{received[0]} {received[1] or ''}".strip(),
-        )

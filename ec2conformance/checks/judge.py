@@ -1,0 +1,259 @@
+"""The judge of one test case: sends requests and judges every answer.
+
+A :class:`Judge` sends a request (retrying throttled answers), judges the outcome against the
+oracle, and passes every answer through the checks the registry names for its kind: the
+error checks on errors (rows judging ``error-body``), the success checks on 200s to valid
+requests (``success-body`` and the golden comparison's rows), FUZZ-NO-SERVER-ERROR on all.
+
+Failures of MUSTs (and of SHOULDs under ``--strict-conformance``) are collected and raised
+together, as one :class:`~ec2conformance.findings.ConformanceFailure`, when the case ends
+(``with judge.case():``); that is what lets Hypothesis shrink a generated request before it is
+reported. Failures of SHOULDs otherwise become warnings and are recorded at once, as are
+passes. Every failure prints its requirement's sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from ec2conformance import oracle, registry
+from ec2conformance.checks.answer import Answer, Problem, Seen
+from ec2conformance.checks.outcome import check_no_server_error, judge_outcome
+from ec2conformance.client import Client, Exchange
+from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
+from ec2conformance.model import ACTION, Identity, RequestSpec
+from ec2conformance.oracle import Expectation
+from ec2conformance.state import RunState, Target, warn_should
+
+THROTTLE_BACKOFF = (0.5, 1.0, 2.0)
+NO_DENIED_IDENTITY = (
+    "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
+)
+ERROR_ROWS = registry.ids_judging("error-body")
+SUCCESS_ROWS = tuple(rid for rid, e in registry.entries().items() if e.judged_on_success)
+
+
+def _echo_rows() -> dict[str, str]:
+    """Rows whose expected outcome includes an echo another requirement's rule judges
+    (WIRE-UTF8: "carried back unchanged", judged by PARAM-DESCRIPTION-ECHO's rule)."""
+    return {
+        rid: e.row.response["echo_judged_by"]
+        for rid, e in registry.entries().items()
+        if "echo_judged_by" in e.row.response
+    }
+
+
+ECHO_ROWS = _echo_rows()
+
+
+@dataclass
+class Judge:
+    """Judges the exchanges of one test case (see the module docstring)."""
+
+    state: RunState
+    target: Target
+    client: Client
+    case_id: str
+    failures: list[Finding] = field(default_factory=list)
+    attach: Callable[[str, str], None] | None = None
+
+    # ---- recording
+
+    def passed(self, requirement: str) -> None:
+        self.state.record(Finding(requirement, CaseStatus.PASSED, case=self.case_id))
+
+    def fail(self, problem: Problem, exchange: Exchange | None = None) -> None:
+        finding = Finding(
+            problem.requirement,
+            CaseStatus.FAILED,
+            problem.message + (f" — {exchange.describe()}" if exchange is not None else ""),
+            expected=problem.expected,
+            received=problem.received,
+            reproduction=exchange.to_curl() if exchange is not None else "",
+            case=self.case_id,
+        )
+        if registry.level(problem.requirement) == "MUST" or self.target.strict:
+            self.failures.append(finding)
+        else:
+            self.state.record(finding)
+            warn_should(finding)
+
+    def judge(
+        self, requirements: Iterable[str], problems: list[Problem], exchange: Exchange
+    ) -> None:
+        """Record a pass for each requirement without a problem, a failure for each problem."""
+        failed = {p.requirement for p in problems}
+        for rid in requirements:
+            if rid not in failed:
+                self.passed(rid)
+        for problem in problems:
+            self.fail(problem, exchange)
+
+    @contextmanager
+    def case(self) -> Iterator[Judge]:
+        """One case: the failures collected inside are raised together when it ends (before
+        a skip inside it, which would hide them)."""
+        try:
+            yield self
+        except pytest.skip.Exception:
+            self._raise_failures()
+            raise
+        self._raise_failures()
+
+    def _raise_failures(self) -> None:
+        if self.failures:
+            failures, self.failures = self.failures, []
+            sentences = {f.requirement: registry.entry(f.requirement).sentence for f in failures}
+            raise ConformanceFailure(failures, sentences=sentences)
+
+    # ---- sending
+
+    def adapt(self, spec: RequestSpec) -> RequestSpec:
+        """In safe mode every ImportInstance request carries exactly ``DryRun=true``."""
+        if self.target.safe_mode and spec.get("Action") == ACTION:
+            return spec.with_params(DryRun="true")
+        return spec
+
+    def send(self, spec: RequestSpec) -> Exchange:
+        """Send, retrying throttled answers with back-off; persistent throttling skips."""
+        for delay in (*THROTTLE_BACKOFF, None):
+            exchange = self.client.send(spec)
+            self.state.count_request()
+            if self.attach is not None:
+                self.attach(spec.summary()[:120], exchange.describe())
+            code = Answer.read(exchange).code if exchange.status == 503 else None
+            if code is None or not oracle.is_throttled(503, code):
+                return exchange
+            if delay is None:
+                pytest.skip("throttled: the target kept answering 503 " + code)
+            time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ---- the whole case
+
+    def check_request(self, requirement: str, spec: RequestSpec, *, row: bool = True) -> Exchange:
+        """Send ``spec`` and judge everything about the answer.
+
+        With ``row=True`` the request is one that ``requirement``'s row describes, so a wrong
+        outcome is recorded against that row; with ``row=False`` (a request sent to exercise a
+        response requirement) a wrong outcome goes where the oracle says.
+        """
+        if self.target.safe_mode and registry.entry(requirement).skipped_in_safe_mode:
+            pytest.skip(registry.SAFE_MODE_REASON)
+        if spec.identity is Identity.DENIED and not self.target.has_denied_identity:
+            pytest.skip(NO_DENIED_IDENTITY)
+        spec = self.adapt(spec)
+        expectation = oracle.expect(
+            spec,
+            strict=self.target.strict,
+            availability_zone=self.target.availability_zone,
+            safe_mode=self.target.safe_mode,
+        )
+        exchange = self.send(spec)
+        answer = Answer.read(exchange)
+        self._note_implementation(spec, expectation, answer)
+        judge_outcome(self, requirement, expectation, exchange, answer, row=row)
+        self.answer_checks(spec, expectation, exchange, answer, row=requirement if row else None)
+        return exchange
+
+    def observe(self, spec: RequestSpec, exchange: Exchange) -> Answer:
+        """The checks of an answer to a request the oracle does not model (Describe, Cancel):
+        FUZZ-NO-SERVER-ERROR, and the error checks on errors."""
+        answer = Answer.read(exchange)
+        self.judge(("FUZZ-NO-SERVER-ERROR",), check_no_server_error(exchange, answer), exchange)
+        if answer.status is not None and answer.status != 200:
+            self.run_checks(ERROR_ROWS, Seen(spec, exchange, answer, self.target, self.state))
+        return answer
+
+    def run_checks(
+        self, ids: tuple[str, ...], seen: Seen, *, row: str | None = None
+    ) -> list[Problem]:
+        """Run the registered checks of ``ids`` on one answer and record what they found.
+
+        A check that could not look (``None``) judges nothing; after a gate that found a
+        problem the later checks could not look either. ``row`` is the requirement whose row
+        describes the request (its echo, if it has one, is judged too). Returns the
+        problems."""
+        judged: list[str] = []
+        problems: list[Problem] = []
+        blocked = False
+        for check, rids in registry.checks_for(ids):
+            if blocked and not registry.is_gate(check):
+                continue
+            found = check(seen)
+            if found is None:
+                continue
+            judged += rids
+            problems += found
+            blocked = blocked or bool(found and registry.is_gate(check))
+        problems += _echo_problems(row, seen, problems)
+        self.judge(judged, problems, seen.exchange)
+        return problems
+
+    def answer_checks(
+        self,
+        spec: RequestSpec,
+        expectation: Expectation,
+        exchange: Exchange,
+        answer: Answer,
+        *,
+        row: str | None = None,
+    ) -> None:
+        """The error checks on every error answer, the success checks on 200s to valid
+        requests, FUZZ-NO-SERVER-ERROR on every answer to a request inside the contract.
+
+        ``row`` is the requirement whose row describes the request, if any: a row whose
+        expected outcome includes an echo (WIRE-UTF8) also fails when the echo is wrong."""
+        if answer.status is None or not expectation.outside_contract:
+            self.judge(("FUZZ-NO-SERVER-ERROR",), check_no_server_error(exchange, answer), exchange)
+        if answer.status is None:
+            return
+        seen = Seen(spec, exchange, answer, self.target, self.state)
+        if answer.status != 200:
+            self.run_checks(ERROR_ROWS, seen)
+        elif self._judges_success(spec, expectation):
+            self.run_checks(SUCCESS_ROWS, seen, row=row)
+
+    @staticmethod
+    def _judges_success(spec: RequestSpec, expectation: Expectation) -> bool:
+        return (
+            expectation.valid
+            and spec.get("Action") == ACTION
+            and spec.identity is Identity.PERMITTED
+            and spec.get("DryRun") != "true"
+        )
+
+    def _note_implementation(
+        self, spec: RequestSpec, expectation: Expectation, answer: Answer
+    ) -> None:
+        """A plain valid request answered 501, InvalidAction or a non-XML 5xx: not implemented."""
+        plain = (
+            expectation.valid
+            and spec.identity is Identity.PERMITTED
+            and spec.get("Action") == ACTION
+            and not (spec.auth_fault or spec.wire_fault)
+        )
+        status = answer.status
+        if not plain or status is None:
+            return
+        if status == 501 or answer.code == "InvalidAction" or (status >= 500 and not answer.is_xml):
+            self.state.implements_import_instance = False
+        elif status in (200, 412) and self.state.implements_import_instance is None:
+            self.state.implements_import_instance = True
+
+
+def _echo_problems(row: str | None, seen: Seen, problems: list[Problem]) -> list[Problem]:
+    """A row whose expected outcome includes an echo fails with the echo's problems."""
+    echoed_by = ECHO_ROWS.get(row or "")
+    if row is None or echoed_by is None or seen.answer.status != 200:
+        return []
+    return [
+        Problem(row, f"the text did not come back unchanged ({p.message})", *p[2:])
+        for p in problems
+        if p.requirement == echoed_by
+    ]

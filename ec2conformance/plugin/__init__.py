@@ -1,0 +1,21 @@
+"""The suite's pytest plugin, in four parts (each a pytest plugin module of its own):
+
+- :mod:`~ec2conformance.plugin.options`: the command-line options and their checks;
+- :mod:`~ec2conformance.plugin.setup`: start-up: the target (starting the embedded reference
+  endpoint when no ``--endpoint`` is given), waivers, baseline, or a ``not-run`` stop;
+- :mod:`~ec2conformance.plugin.fixtures`: what tests receive (``target``, ``client``,
+  ``judge``, ``sdk_client``, ``fuzz``);
+- :mod:`~ec2conformance.plugin.outcomes`: each test's outcome as findings, then the verdict,
+  the exit status, ``reports/`` and the terminal summary.
+
+Loaded by ``pytest.ini`` (``-p ec2conformance.plugin``, early, so that option values that look
+like paths parse) and by the repository's ``conftest.py``. Everything a run keeps lives in
+:class:`ec2conformance.state.RunState`, in ``config.stash``.
+"""
+
+pytest_plugins = [
+    "ec2conformance.plugin.options",
+    "ec2conformance.plugin.setup",
+    "ec2conformance.plugin.fixtures",
+    "ec2conformance.plugin.outcomes",
+]

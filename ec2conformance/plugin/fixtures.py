@@ -1,0 +1,100 @@
+"""What the suite's tests receive: the run's state, the target, one client, the judge of each
+case, boto3 clients, and the generated tests' shared session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import allure
+import boto3
+import pytest
+from botocore.config import Config
+
+from ec2conformance.checks import Judge
+from ec2conformance.client import Client
+from ec2conformance.fuzzing import FuzzSession
+from ec2conformance.model import Identity
+from ec2conformance.state import RunState, Target, state_of
+
+NO_DENIED_IDENTITY = (
+    "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
+)
+
+
+@pytest.fixture(scope="session")
+def run_state(pytestconfig: pytest.Config) -> RunState:
+    """The run's state (findings, facts learned about the target)."""
+    return state_of(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def target(run_state: RunState) -> Target:
+    """The endpoint under test, its identities and the run's mode."""
+    if run_state.target is None:
+        pytest.skip("no target (collection only)")
+    return run_state.target
+
+
+@pytest.fixture(scope="session")
+def client(target: Target) -> Iterator[Client]:
+    """One client (one connection pool) for the whole run."""
+    with Client(
+        target.endpoint,
+        region=target.region,
+        identities=target.identities,
+        timeout=target.request_timeout,
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def sdk_client(target: Target) -> Callable[[Identity], Any]:
+    """A factory of boto3 EC2 clients for the target, one per identity, retries off."""
+    made: dict[Identity, Any] = {}
+
+    def make(identity: Identity) -> Any:
+        if identity not in target.identities:
+            pytest.skip(NO_DENIED_IDENTITY)
+        if identity not in made:
+            creds = target.identities[identity]
+            made[identity] = boto3.client(
+                "ec2",
+                endpoint_url=target.endpoint,
+                region_name=target.region,
+                aws_access_key_id=creds.access_key_id,
+                aws_secret_access_key=creds.secret_access_key,
+                config=Config(
+                    retries={"max_attempts": 1, "mode": "standard"},
+                    connect_timeout=target.request_timeout,
+                    read_timeout=target.request_timeout,
+                ),
+            )
+        return made[identity]
+
+    return make
+
+
+def _allure_attach(name: str, text: str) -> None:
+    allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture
+def judge(
+    request: pytest.FixtureRequest, run_state: RunState, target: Target, client: Client
+) -> Judge:
+    """A :class:`~ec2conformance.checks.Judge` for this test case."""
+    return Judge(
+        state=run_state,
+        target=target,
+        client=client,
+        case_id=request.node.nodeid,
+        attach=_allure_attach,
+    )
+
+
+@pytest.fixture(scope="session")
+def fuzz(run_state: RunState) -> FuzzSession:
+    """What generated tests share: saved failures to replay, a fuzzing session's budget."""
+    assert run_state.fuzz is not None
+    return run_state.fuzz

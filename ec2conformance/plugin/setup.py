@@ -1,0 +1,174 @@
+"""Start-up: the run's state, the target, waivers and baseline, or a ``not-run`` stop.
+
+``pytest_configure`` resolves the target, starting the embedded reference endpoint
+(``ec2conformance/reference/``) when no ``--endpoint`` is given, and stops the run at once,
+with one line and a ``not-run`` summary, when it cannot run at all (an unreachable endpoint,
+no permitted identity, a bad waivers or baseline file).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+import pytest
+
+from ec2conformance import golden, reference
+from ec2conformance.fuzzing import FuzzSession
+from ec2conformance.model import Credentials, Identity
+from ec2conformance.plugin.options import write_not_run
+from ec2conformance.state import STATE, RunState, Target
+from ec2conformance.waivers import WaiverFileError, load_waivers
+
+NO_PERMITTED_IDENTITY = (
+    "no permitted identity: give --access-key-id and --secret-access-key "
+    "(or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1, or a host name that resolves only to those."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def unreachable(endpoint: str, timeout: float) -> str | None:
+    """None when a TCP connection to the endpoint opens, else why not."""
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=min(timeout, 10.0)):
+            return None
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+
+
+class _Start:
+    """The start-up of one run: reads the options, fills the state, or stops the run."""
+
+    def __init__(self, config: pytest.Config, state: RunState) -> None:
+        self.config = config
+        self.state = state
+        self.option = config.getoption
+
+    def stop(self, reason: str) -> NoReturn:
+        self.state.not_run_reason = reason
+        strict = self.option("strict_conformance")
+        write_not_run(self.state.reports_dir, self.option("endpoint"), strict, reason)
+        raise pytest.UsageError(f"not-run: {reason}")
+
+    def waivers_and_baseline(self) -> None:
+        path = self.option("waivers")
+        if path is not None:
+            try:
+                self.state.waivers = load_waivers(path, set(golden.requirements()))
+            except WaiverFileError as exc:
+                self.stop(str(exc))
+        path = self.option("baseline")
+        if path is not None:
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                self.state.baseline = {r: row["status"] for r, row in doc["requirements"].items()}
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                self.stop(f"--baseline {path} is not a summary.json ({exc})")
+
+    def embedded(self) -> tuple[str, dict[Identity, Credentials]]:
+        """Start the reference endpoint on 127.0.0.1 and a free port; its identities."""
+        server = reference.start(host="127.0.0.1", port=0)
+        self.state.server = server
+        self.config.add_cleanup(server.stop)
+        return server.url, {
+            Identity.PERMITTED: reference.PERMITTED,
+            Identity.DENIED: reference.DENIED,
+        }
+
+    def remote(self, endpoint: str) -> dict[Identity, Credentials]:
+        """The given endpoint's identities, once it is known to answer."""
+        why = unreachable(endpoint, self.option("request_timeout"))
+        if why is not None:
+            self.stop(f"the endpoint {endpoint} is unreachable: {why}")
+        permitted = _credentials(
+            self.option("access_key_id") or os.environ.get("AWS_ACCESS_KEY_ID"),
+            self.option("secret_access_key") or os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        if permitted is None:
+            self.stop(NO_PERMITTED_IDENTITY)
+        identities = {Identity.PERMITTED: permitted}
+        denied = _credentials(
+            self.option("denied_access_key_id"), self.option("denied_secret_access_key")
+        )
+        if denied is not None:
+            identities[Identity.DENIED] = denied
+        return identities
+
+    def target(self) -> Target:
+        endpoint = self.option("endpoint")
+        if endpoint is None:
+            endpoint, identities = self.embedded()
+        else:
+            identities = self.remote(endpoint)
+        region = self.option("region")
+        allow_mutating = self.option("allow_mutating")
+        off_loopback = not is_loopback(urlsplit(endpoint).hostname or "")
+        return Target(
+            endpoint=endpoint,
+            region=region,
+            availability_zone=self.option("availability_zone") or f"{region}a",
+            identities=identities,
+            strict=self.option("strict_conformance"),
+            safe_mode=self.option("safe_mode") or (off_loopback and not allow_mutating),
+            allow_mutating=allow_mutating,
+            request_timeout=self.option("request_timeout"),
+            embedded=self.option("endpoint") is None,
+        )
+
+
+def _credentials(key_id: str | None, secret: str | None) -> Credentials | None:
+    return Credentials(key_id, secret) if key_id and secret else None
+
+
+def live_writer(config: pytest.Config) -> Callable[[str], None]:
+    """A function that prints a line to the terminal now, past pytest's output capture."""
+
+    def write(text: str) -> None:
+        capture = config.pluginmanager.getplugin("capturemanager")
+        terminal = config.pluginmanager.getplugin("terminalreporter")
+        if terminal is None:
+            return
+        if capture is None:
+            terminal.write_line(text)
+            return
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(text)
+
+    return write
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = RunState()
+    config.stash[STATE] = state
+    reports: Path | None = config.getoption("reports_dir")
+    if reports is not None:
+        state.reports_dir = reports if reports.is_absolute() else Path.cwd() / reports
+    state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
+    state.fuzz.load()
+    state.fuzz.out = live_writer(config)
+    if config.getoption("help") or config.getoption("collectonly"):
+        return
+    start = _Start(config, state)
+    start.waivers_and_baseline()
+    state.target = start.target()

@@ -1,0 +1,199 @@
+"""The verifiers: the small closed set of ways a suite test checks a requirement.
+
+As h2spec's ``VerifyConnectionError`` and friends, each verifier sends what the requirement
+needs, takes the acceptable outcomes and their strict narrowing from the requirement's row
+(through :mod:`ec2conformance.registry` and the oracle), and fails with the requirement's
+own sentence:
+
+- :func:`verify_outcome`: a request a row describes gets one of the row's outcomes;
+- :func:`verify_error_body` / :func:`verify_success_body`: a request that must be refused
+  (or served) gets an answer whose body meets the requirement;
+- :func:`verify_exchange`: a request sent for the generic checks alone (the mixed stream,
+  FUZZ-NO-SERVER-ERROR), its outcome recorded where the oracle says;
+- :func:`verify_generated`: a Hypothesis strategy's requests, each through one of the above;
+- :func:`verify_sdk_refusal` / :func:`verify_sdk_parse`: the same through a real boto3 client.
+
+The lifecycle verifiers are in :mod:`ec2conformance.lifecycle`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
+from hypothesis.strategies import SearchStrategy
+
+from ec2conformance import registry
+from ec2conformance.cases import Case
+from ec2conformance.checks import Judge
+from ec2conformance.checks.success import integer_problems
+from ec2conformance.client import Exchange
+from ec2conformance.findings import ConformanceFailure
+from ec2conformance.fuzzing import FuzzSession, run_generated
+from ec2conformance.model import Identity, RequestSpec, sample, sample_api_parameters
+from ec2conformance.state import Target
+
+UNPARSEABLE = "(botocore could not parse the answer)"
+
+
+def verify_outcome(judge: Judge, case: Case) -> Exchange:
+    """The request of ``case`` (which its row describes) gets one of the row's outcomes."""
+    with judge.case():
+        return judge.check_request(case.requirement, case.spec)
+
+
+def verify_exchange(judge: Judge, requirement: str, spec: RequestSpec) -> Exchange:
+    """``spec`` is sent for ``requirement``'s generic checks; a wrong outcome is recorded
+    where the oracle's rules put it (no row describes the request)."""
+    with judge.case():
+        return judge.check_request(requirement, spec, row=False)
+
+
+def verify_error_body(judge: Judge, requirement: str, spec: RequestSpec) -> None:
+    """A request that must be refused gets an error whose body meets ``requirement``."""
+    exchange = verify_exchange(judge, requirement, spec)
+    if exchange.status == 200:
+        pytest.skip("no error to judge: the request was accepted")
+
+
+def verify_success_body(judge: Judge, requirement: str, spec: RequestSpec) -> None:
+    """A valid request gets a 200 whose body meets ``requirement``."""
+    exchange = verify_exchange(judge, requirement, spec)
+    if exchange.status != 200:
+        pytest.skip(f"no 200 to judge: the valid request was answered {exchange.status}")
+
+
+def verify_generated(
+    judge: Judge,
+    fuzz: FuzzSession,
+    strategy: SearchStrategy[Case],
+    *,
+    key: str,
+    row: bool = True,
+) -> None:
+    """Every request ``strategy`` draws, each judged as :func:`verify_outcome` (``row``) or
+    :func:`verify_exchange` does; saved failures of ``key`` are replayed first."""
+
+    def one(case: Case) -> Exchange:
+        if row:
+            return verify_outcome(judge, case)
+        return verify_exchange(judge, key, case.spec)
+
+    run_generated(fuzz, strategy, one, key=key)
+
+
+def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
+    """Valid requests whose 200 answers the success checks judge: the sample, one with
+    markup in its descriptions and the suite's zone, one with leading zeros."""
+    base = sample()
+    return [
+        ("sample", base),
+        (
+            "described",
+            base.with_params(
+                Description='import of a <Windows> & "server"',
+                DiskImage__1__Description="system disk",
+                LaunchSpecification__Placement__AvailabilityZone=availability_zone,
+            ),
+        ),
+        (
+            "leading-zeros",
+            base.with_params(
+                DiskImage__1__Image__Bytes="0001179593728", DiskImage__1__Volume__Size="012"
+            ),
+        ),
+    ]
+
+
+VALID_REQUEST_NAMES = ("sample", "described", "leading-zeros")
+
+
+# --------------------------------------------------------------------------- through boto3
+
+
+def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, str | None, Any]:
+    """Call a boto3 operation (retries off): (HTTP status, error code, result).
+
+    The status is read from the HTTP response before botocore parses it, so an answer
+    botocore cannot parse (a non-XML 500, say) still has its status; its code is then
+    :data:`UNPARSEABLE` and the result None. A success has code None.
+    """
+    seen: dict[str, int] = {}
+
+    def remember(response_dict: dict[str, Any], **_: Any) -> None:
+        seen["status"] = response_dict.get("status_code")
+
+    event = "before-parse.ec2." + "".join(w.capitalize() for w in operation.split("_"))
+    client.meta.events.register(event, remember)
+    try:
+        result = getattr(client, operation)(**kwargs)
+    except ClientError as exc:
+        error = exc.response
+        return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"].get("Code"), None
+    except ResponseParserError:
+        return seen.get("status"), UNPARSEABLE, None
+    finally:
+        client.meta.events.unregister(event, remember)
+    return result["ResponseMetadata"]["HTTPStatusCode"], None, result
+
+
+def _fail(requirement: str, message: str, *, expected: str, received: str) -> ConformanceFailure:
+    failure = ConformanceFailure.single(requirement, message, expected=expected, received=received)
+    return ConformanceFailure(
+        failure.findings, sentences={requirement: registry.entry(requirement).sentence}
+    )
+
+
+def verify_sdk_refusal(
+    sdk_client: Callable[[Identity], Any],
+    target: Target,
+    requirement: str,
+    *,
+    identity: Identity,
+    dry_run: bool,
+) -> None:
+    """boto3's ``import_instance`` of the sample gets one of the row's errors (ClientError
+    code and HTTP status)."""
+    if target.safe_mode and not dry_run:
+        pytest.skip(registry.SAFE_MODE_REASON)
+    alternatives = registry.entry(requirement).alternatives(strict=target.strict)
+    ec2 = sdk_client(identity)
+    status, code, _ = sdk_call(ec2, "import_instance", DryRun=dry_run, **sample_api_parameters())
+    if any(a.status in (None, status) and a.code == code for a in alternatives):
+        return
+    raise _fail(
+        requirement,
+        "boto3's import_instance got another answer",
+        expected=" or ".join(f"{a.status or 'any status'} {a.code}" for a in alternatives),
+        received=f"{status} {code or ''}".strip(),
+    )
+
+
+def verify_sdk_parse(sdk_client: Callable[[Identity], Any], target: Target) -> None:
+    """boto3's ``import_instance`` of the sample returns a ConversionTask of the model's
+    types (RESP-SDK-PARSE)."""
+    if target.safe_mode:
+        pytest.skip(registry.SAFE_MODE_REASON)
+    status, code, result = sdk_call(
+        sdk_client(Identity.PERMITTED), "import_instance", **sample_api_parameters()
+    )
+    if status != 200:
+        pytest.skip(f"no 200 to parse: the sample was answered {status} {code or ''}".rstrip())
+    if result is None:
+        problems = [f"a 200 that botocore cannot parse {UNPARSEABLE}"]
+    else:
+        task = result.get("ConversionTask", {})
+        volumes = task.get("ImportInstance", {}).get("Volumes", [])
+        problems = [] if task.get("ConversionTaskId") else ["no ConversionTaskId"]
+        problems += [] if len(volumes) == 1 else [f"{len(volumes)} volumes"]
+        problems += integer_problems(volumes, absent_ok=False)
+    if problems:
+        raise _fail(
+            "RESP-SDK-PARSE",
+            "boto3 did not read the answer into the model's types",
+            expected="ConversionTask with integer Size, Bytes, BytesConverted",
+            received="; ".join(problems),
+        )
