@@ -10,9 +10,20 @@ chooses its inputs and, for the deliberate faults of the AUTH group, rewrites it
   ``request.context["timestamp"]``; the subclasses here overwrite that value in
   ``_modify_request_before_signing`` (the first step after it is read, before anything uses
   it), so nothing global is patched;
-- the fault, if any (:func:`sign_request`'s ``auth_fault``): a wrong secret, another
-  service in the scope, an unknown key id, a date 20 minutes old, or a malformed
-  ``Authorization`` header / ``X-Amz-*`` parameter after correct signing.
+- the fault, if any (:func:`sign_request`'s ``auth_fault``), which changes the inputs or
+  rewrites the result:
+
+  - ``WRONG_SECRET``: the given key id with :data:`WRONG_SECRET_ACCESS_KEY`;
+  - ``UNKNOWN_KEY``: :data:`UNKNOWN_ACCESS_KEY_ID` (with the wrong secret);
+  - ``WRONG_SERVICE``: the credential scope names :data:`WRONG_SERVICE` (``s3``);
+  - ``EXPIRED``: signed correctly as of ``when - EXPIRED_BY`` (20 minutes earlier);
+  - ``MALFORMED_*``: signed correctly, then rewritten. In the header form
+    ``MALFORMED_ALGORITHM`` names ``AWS4-HMAC-SHA512``; ``MALFORMED_NO_CREDENTIAL``,
+    ``MALFORMED_NO_SIGNED_HEADERS`` and ``MALFORMED_NO_SIGNATURE`` drop that component of
+    ``Authorization``; ``MALFORMED_DATE`` replaces ``X-Amz-Date`` with
+    :func:`malformed_amz_date`. In the query form the same faults apply to the
+    ``X-Amz-Algorithm`` value, the ``X-Amz-Credential``, ``X-Amz-SignedHeaders`` and
+    ``X-Amz-Signature`` parameters (dropped), and the ``X-Amz-Date`` value.
 
 The signature covers exactly the bytes given (``body`` is hashed as is, the URL's query is
 canonicalised as written), so a caller must hand over what will go on the wire.
@@ -21,6 +32,7 @@ canonicalised as written), so a caller must hand over what will go on the wire.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -174,26 +186,40 @@ def sign_request(
       returned unsigned after it.
     - ``Signing.NONE``: returns ``url`` and ``headers`` untouched (no fault allowed).
 
-    ``auth_fault`` changes the inputs or the result:
-
-    - ``WRONG_SECRET``: the given key id with :data:`WRONG_SECRET_ACCESS_KEY`.
-    - ``UNKNOWN_KEY``: :data:`UNKNOWN_ACCESS_KEY_ID` (with the wrong secret).
-    - ``WRONG_SERVICE``: the credential scope names :data:`WRONG_SERVICE` (``s3``).
-    - ``EXPIRED``: signed correctly as of ``when - EXPIRED_BY`` (20 minutes earlier).
-    - ``MALFORMED_*``: signed correctly, then rewritten. In the header form:
-      ``MALFORMED_ALGORITHM`` names ``AWS4-HMAC-SHA512``; ``MALFORMED_NO_CREDENTIAL``,
-      ``MALFORMED_NO_SIGNED_HEADERS`` and ``MALFORMED_NO_SIGNATURE`` drop that component of
-      ``Authorization``; ``MALFORMED_DATE`` replaces ``X-Amz-Date`` with
-      :func:`malformed_amz_date`. In the query form the same faults apply to the
-      ``X-Amz-Algorithm`` value, the ``X-Amz-Credential``, ``X-Amz-SignedHeaders`` and
-      ``X-Amz-Signature`` parameters (dropped), and the ``X-Amz-Date`` value.
+    ``auth_fault`` changes the inputs or rewrites the result, as the module docstring lists.
     """
     given = tuple(headers)
     if signing is Signing.NONE:
         if auth_fault is not None:
             raise ValueError(f"auth fault {auth_fault.value} needs a signature (signing=none)")
         return url, given
+    inputs = _signing_inputs(credentials, service, region, when, auth_fault)
+    if signing is Signing.HEADER:
+        return url, _sign_in_header(method, url, given, body, inputs, auth_fault)
+    if signing is Signing.QUERY:
+        return _sign_in_query(method, url, given, body, inputs, expires, auth_fault)
+    raise ValueError(f"unknown signing mode {signing!r}")
 
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What botocore's signer is given: the key pair, the scope and the time."""
+
+    credentials: botocore.credentials.Credentials
+    service: str
+    region: str
+    when: datetime
+
+
+def _signing_inputs(
+    credentials: Credentials,
+    service: str,
+    region: str,
+    when: datetime,
+    auth_fault: AuthFault | None,
+) -> _Inputs:
+    """The signer's inputs, changed as ``WRONG_SECRET``, ``UNKNOWN_KEY``, ``WRONG_SERVICE``
+    and ``EXPIRED`` say (the other faults sign correctly and rewrite afterwards)."""
     key_id, secret = credentials.access_key_id, credentials.secret_access_key
     if auth_fault is AuthFault.WRONG_SECRET:
         secret = WRONG_SECRET_ACCESS_KEY
@@ -203,32 +229,52 @@ def sign_request(
         service = WRONG_SERVICE
     if auth_fault is AuthFault.EXPIRED:
         when = _utc(when) - EXPIRED_BY
-    botocore_credentials = botocore.credentials.Credentials(key_id, secret)
+    return _Inputs(botocore.credentials.Credentials(key_id, secret), service, region, when)
 
-    if signing is Signing.HEADER:
-        given = tuple((k, v) for k, v in given if k.lower() not in ("authorization", "x-amz-date"))
-        request = AWSRequest(method=method, url=url, headers=dict(given), data=body)
-        _ClockedSigV4Auth(botocore_credentials, service, region, when).add_auth(request)
-        date = request.headers["X-Amz-Date"]
-        authorization = request.headers["Authorization"]
-        if auth_fault is AuthFault.MALFORMED_DATE:
-            date = malformed_amz_date(when)
-        elif auth_fault in MALFORMED_AUTH_FAULTS:
-            authorization = _malformed_authorization(authorization, auth_fault)
-        return url, (*given, ("X-Amz-Date", date), ("Authorization", authorization))
 
-    if signing is Signing.QUERY:
-        host = [(k, v) for k, v in given if k.lower() == "host"]
-        others = tuple((k, v) for k, v in given if k.lower() != "host")
-        request = AWSRequest(method=method, url=url, headers=dict(host), data=body)
-        signer = _ClockedSigV4QueryAuth(botocore_credentials, service, region, when, expires)
-        signer.add_auth(request)
-        signed_url = request.url
-        if auth_fault in MALFORMED_AUTH_FAULTS:
-            signed_url = _malformed_query(signed_url, auth_fault, when)
-        return signed_url, (*host, *others)
+def _sign_in_header(
+    method: str,
+    url: str,
+    given: Headers,
+    body: bytes,
+    inputs: _Inputs,
+    auth_fault: AuthFault | None,
+) -> Headers:
+    """The headers with ``X-Amz-Date`` and ``Authorization`` (replacing any given)."""
+    given = tuple((k, v) for k, v in given if k.lower() not in ("authorization", "x-amz-date"))
+    request = AWSRequest(method=method, url=url, headers=dict(given), data=body)
+    signer = _ClockedSigV4Auth(inputs.credentials, inputs.service, inputs.region, inputs.when)
+    signer.add_auth(request)
+    date = request.headers["X-Amz-Date"]
+    authorization = request.headers["Authorization"]
+    if auth_fault is AuthFault.MALFORMED_DATE:
+        date = malformed_amz_date(inputs.when)
+    elif auth_fault in MALFORMED_AUTH_FAULTS:
+        authorization = _malformed_authorization(authorization, auth_fault)
+    return (*given, ("X-Amz-Date", date), ("Authorization", authorization))
 
-    raise ValueError(f"unknown signing mode {signing!r}")
+
+def _sign_in_query(
+    method: str,
+    url: str,
+    given: Headers,
+    body: bytes,
+    inputs: _Inputs,
+    expires: int,
+    auth_fault: AuthFault | None,
+) -> tuple[str, Headers]:
+    """The URL with the ``X-Amz-*`` parameters appended; ``Host`` first, the only one signed."""
+    host = [(k, v) for k, v in given if k.lower() == "host"]
+    others = tuple((k, v) for k, v in given if k.lower() != "host")
+    request = AWSRequest(method=method, url=url, headers=dict(host), data=body)
+    signer = _ClockedSigV4QueryAuth(
+        inputs.credentials, inputs.service, inputs.region, inputs.when, expires
+    )
+    signer.add_auth(request)
+    signed_url = request.url
+    if auth_fault in MALFORMED_AUTH_FAULTS:
+        signed_url = _malformed_query(signed_url, auth_fault, inputs.when)
+    return signed_url, (*host, *others)
 
 
 # The part of an Authorization header each MALFORMED_NO_* fault drops.

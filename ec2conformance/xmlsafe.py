@@ -2,10 +2,10 @@
 
 Every body an endpoint sends is untrusted: it is parsed without resolving entities, without
 the network, without loading a DTD and within libxml2's default limits, and a document that
-declares a DOCTYPE or an entity is refused rather than expanded. The readers follow the
-contract's section "Reading an answer": elements are matched by local name, the code of an
-error answer is the stripped text of the first ``Code`` inside the first ``Error``
-(ERR-ENVELOPE, ERR-CODE-KNOWN), and content types are compared by media type
+declares a DOCTYPE or an entity is refused rather than expanded. The readers read an
+answer as the requirements of ``golden/requirements.json`` do: elements are matched by local
+name, the code of an error answer is the stripped text of the first ``Code`` inside the
+first ``Error`` (ERR-ENVELOPE, ERR-CODE-KNOWN), and content types are compared by media type
 (RESP-ENVELOPE, ERR-CONTENT-TYPE).
 """
 

@@ -1,5 +1,5 @@
 """Self-tests of ec2conformance.xmlsafe: untrusted XML is parsed safely and boundedly, and
-read as the contract's section "Reading an answer" says."""
+read as the requirements of golden/requirements.json read an answer."""
 
 from __future__ import annotations
 

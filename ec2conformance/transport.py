@@ -1,0 +1,314 @@
+"""Bounded sending: one HTTP exchange that a hostile endpoint can neither hang nor flood.
+
+:class:`BoundedTransport` sends a prepared request over one ``requests.Session`` and reads
+the answer within two bounds. An overall deadline: a watchdog severs the connection when it
+passes, whatever phase the exchange is in, so a server that drips headers or a body a byte
+at a time is cut off too. A size cap: at most ``max_response_bytes`` of a body are kept, and
+reading stops one byte past it. Redirects are never followed, and environment proxy settings
+and ``.netrc`` are ignored. What comes back is a :class:`Transfer`; a failure to get an
+answer is recorded in it (``error``), never raised.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import requests
+import requests.adapters
+import urllib3.exceptions
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ec2conformance.exchange import shorten
+from ec2conformance.signing import Headers
+
+__all__ = ["BoundedTransport", "Transfer"]
+
+_CHUNK = 64 * 1024
+# Socket timeouts are this much beyond the deadline: the watchdog is the authority.
+_SOCKET_GRACE = 1.0
+# What a failed exchange can raise; anything else is a bug and propagates.
+_TRANSFER_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """What came back for one request, before redaction.
+
+    ``status`` is None when no answer came; ``error`` then says why (``timeout after
+    10.0s``, ``connection failed: ...``, ``connection dropped: ...``). An answer can have
+    both a status and an error (the body broke off or ran past the deadline); ``body`` then
+    holds what arrived. ``truncated``: the body was longer than the cap and was cut there.
+    ``sent_at`` is the transport's clock when the exchange began.
+    """
+
+    status: int | None
+    headers: Headers
+    body: bytes
+    truncated: bool
+    elapsed: float
+    error: str | None
+    sent_at: datetime
+
+
+class BoundedTransport:
+    """Sends one request at a time within ``timeout`` seconds, keeping at most
+    ``max_response_bytes`` of each body; safe to share between threads (sends are
+    serialised). ``clock`` stamps each :class:`Transfer`'s ``sent_at``."""
+
+    def __init__(
+        self, *, timeout: float, max_response_bytes: int, clock: Callable[[], datetime]
+    ) -> None:
+        if timeout <= 0 or max_response_bytes < 0:
+            raise ValueError("timeout must be positive and max_response_bytes not negative")
+        self.timeout = float(timeout)
+        self.max_response_bytes = max_response_bytes
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._watchdog = _Watchdog()
+        self._session = requests.Session()
+        self._session.trust_env = False
+        adapter = _DeadlineAdapter(self._watchdog)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def send(self, request: requests.PreparedRequest) -> Transfer:
+        """Send ``request`` as prepared and read its answer within the bounds."""
+        with self._lock:
+            sent_at = self._clock()
+            start = time.monotonic()
+            reading = _Reading(start + self.timeout, self.max_response_bytes)
+            self._watchdog.arm(self.timeout)
+            try:
+                self._receive(request, reading)
+            except _DeadlinePassed:
+                reading.deadline_passed = True
+            except _TRANSFER_ERRORS as exc:
+                reading.error = _error_text(exc)
+            finally:
+                fired = self._watchdog.disarm()
+                elapsed = time.monotonic() - start
+                reading.let_go(reusable=reading.complete and not fired)
+        if fired or reading.deadline_passed:
+            reading.error = f"timeout after {self.timeout}s"
+        return reading.transfer(elapsed, sent_at)
+
+    def _receive(self, request: requests.PreparedRequest, reading: _Reading) -> None:
+        response = self._session.send(
+            request, stream=True, timeout=self.timeout + _SOCKET_GRACE, allow_redirects=False
+        )
+        reading.response = response
+        if self._watchdog.fired:
+            # Severed while reading the head: whatever http.client made of the partial head
+            # is not an answer.
+            raise _DeadlinePassed
+        reading.read(response)
+
+    def close(self) -> None:
+        """Close the session's connections."""
+        self._session.close()
+
+
+class _DeadlinePassed(Exception):
+    """The overall deadline passed (noticed by the reading thread)."""
+
+
+class _Reading:
+    """The state of one exchange while its answer is read."""
+
+    def __init__(self, deadline: float, limit: int) -> None:
+        self.deadline = deadline
+        self.limit = limit
+        self.response: requests.Response | None = None
+        self.status: int | None = None
+        self.headers: Headers = ()
+        self.buffer = bytearray()
+        self.complete = False
+        self.deadline_passed = False
+        self.error: str | None = None
+
+    def read(self, response: requests.Response) -> None:
+        """Take the head, then read up to one byte past the cap, minding the deadline."""
+        self.status = response.status_code
+        self.headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
+        while len(self.buffer) <= self.limit:
+            if time.monotonic() >= self.deadline:
+                raise _DeadlinePassed
+            wanted = min(_CHUNK, self.limit + 1 - len(self.buffer))
+            chunk = response.raw.read(wanted, decode_content=False)
+            if not chunk:
+                self.complete = True
+                return
+            self.buffer += chunk
+
+    def let_go(self, *, reusable: bool) -> None:
+        """Return the connection to the pool, or drop it when its state is unknown."""
+        if self.response is None:
+            return
+        if reusable:
+            self.response.raw.release_conn()
+        else:
+            self.response.close()
+
+    def transfer(self, elapsed: float, sent_at: datetime) -> Transfer:
+        """What was read, the body cut at the cap."""
+        truncated = len(self.buffer) > self.limit
+        return Transfer(
+            status=self.status,
+            headers=self.headers,
+            body=bytes(self.buffer[: self.limit]) if truncated else bytes(self.buffer),
+            truncated=truncated,
+            elapsed=elapsed,
+            error=self.error,
+            sent_at=sent_at,
+        )
+
+
+class _Watchdog:
+    """Severs the connection of the exchange in flight once its deadline passes.
+
+    Socket timeouts bound each read, not the exchange: a server sending one byte a second
+    never trips them. The watchdog's timer thread shuts the socket down instead, which
+    wakes any blocked send or receive (headers or body) with an error or an end of file.
+    The pool reports the socket in use (see :func:`_tracking_pool`); the watchdog keeps its
+    own reference, because http.client forgets the connection's socket once the headers of a
+    ``Connection: close`` answer are read, while the body still streams from it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed = False
+        self._fired = False
+        self._done = threading.Event()
+        self._timer: threading.Timer | None = None
+        self.socket: Any = None
+
+    def arm(self, seconds: float) -> None:
+        with self._lock:
+            self.socket = None
+            self._armed = True
+            self._fired = False
+        self._done.clear()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @property
+    def fired(self) -> bool:
+        """Whether the deadline has passed (so far) in the current exchange."""
+        with self._lock:
+            return self._fired
+
+    def disarm(self) -> bool:
+        """Stop watching; whether the deadline had passed."""
+        with self._lock:
+            self._armed = False
+            fired = self._fired
+        self._done.set()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return fired
+
+    def _fire(self) -> None:
+        while True:
+            with self._lock:
+                if not self._armed:
+                    return
+                self._fired = True
+                if self.socket is not None:
+                    _sever(self.socket)
+                    return
+            # Still connecting (bounded by the connect timeout): look again shortly.
+            if self._done.wait(0.05):
+                return
+
+
+def _sever(sock: Any) -> None:
+    try:
+        if isinstance(sock, socket.socket):
+            # The plain socket's shutdown, also for TLS sockets (SSLSocket's own would pull
+            # the TLS state from under the reading thread).
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        else:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _tracking_pool(base: type[HTTPConnectionPool], watchdog: _Watchdog) -> type[Any]:
+    """A pool class that reports to ``watchdog`` the socket each exchange uses."""
+
+    class _TrackingConnection(base.ConnectionCls):  # type: ignore[name-defined,misc]
+        def connect(self) -> None:
+            super().connect()
+            watchdog.socket = self.sock
+
+    class _TrackingPool(base):  # type: ignore[valid-type,misc]
+        ConnectionCls = _TrackingConnection
+
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            connection = super()._get_conn(timeout)
+            watchdog.socket = connection.sock  # None until a new connection connects
+            return connection
+
+    _TrackingConnection.__name__ = f"Tracking{base.ConnectionCls.__name__}"
+    _TrackingPool.__name__ = f"Tracking{base.__name__}"
+    return _TrackingPool
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose pools report the socket of each exchange to the watchdog."""
+
+    def __init__(self, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__()
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _tracking_pool(HTTPConnectionPool, self._watchdog),
+            "https": _tracking_pool(HTTPSConnectionPool, self._watchdog),
+        }
+
+
+def _error_text(exc: BaseException) -> str:
+    """A short text for a failed exchange: the innermost cause, classified."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        if isinstance(reason, BaseException):
+            current = reason
+        elif inner is not None:
+            current = inner
+        else:
+            current = current.__cause__ or current.__context__
+    root = chain[-1]
+    detail = shorten(f"{type(root).__name__}: {root}", 200)
+    # NewConnectionError subclasses urllib3's ConnectTimeoutError: test it first.
+    if any(
+        isinstance(e, urllib3.exceptions.NewConnectionError | ConnectionRefusedError) for e in chain
+    ):
+        return f"connection failed: {detail}"
+    if any(
+        isinstance(e, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError)
+        for e in chain
+    ):
+        return f"timeout: {detail}"
+    return f"connection dropped: {detail}"
