@@ -1,6 +1,6 @@
 """Running generated cases: one Hypothesis test per requirement, and fuzzing sessions.
 
-:func:`run_generated` runs a strategy of :class:`strategies.cases.Case` through a check with
+:func:`run_generated` runs a strategy of :class:`ec2conformance.cases.Case` through a check with
 Hypothesis. Saved failures (``reports/fuzz-failures.json``) of the same key are replayed
 first, as explicit examples, whatever the profile (the derandomised ``ci`` profile has no
 example database, so this file is how a fuzzing session's findings reach CI).
@@ -25,7 +25,7 @@ from hypothesis import Phase, example, given, settings
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import xmlsafe
-from ec2conformance.cases import case_from_json, case_to_json
+from ec2conformance.cases import Case, case_from_json, case_to_json
 from ec2conformance.client import Exchange
 from ec2conformance.findings import ConformanceFailure
 
@@ -62,7 +62,7 @@ class FuzzSession:
         if isinstance(data, dict) and isinstance(data.get("failures"), dict):
             self.saved = data["failures"]
 
-    def saved_cases(self, key: str) -> list[Any]:
+    def saved_cases(self, key: str) -> list[Case]:
         cases = []
         for entry in self.saved.get(key, []):
             try:
@@ -87,7 +87,7 @@ class FuzzSession:
                 code = None
         self.outcomes.add((exchange.status, code))
 
-    def keep_failure(self, key: str, case: Any, failure: BaseException) -> bool:
+    def keep_failure(self, key: str, case: Case, failure: BaseException) -> bool:
         """Remember a distinct failure (by the requirements it failed); True when new."""
         requirements = (
             sorted(set(failure.requirements)) if isinstance(failure, ConformanceFailure) else []
@@ -130,69 +130,97 @@ class FuzzSession:
         )
 
 
+class _Run:
+    """One generated test's run: the check, the cases that failed, the session's clock."""
+
+    def __init__(
+        self,
+        session: FuzzSession,
+        strategy: SearchStrategy[Case],
+        check: Callable[[Case], Exchange | None],
+        key: str,
+    ) -> None:
+        self.session = session
+        self.strategy = strategy
+        self.check = check
+        self.key = key
+        self.failing: list[Case] = []
+        self.budget = session.budget()
+        self.deadline = time.monotonic() + (self.budget or 0.0)
+
+    def attempt(self, case: Case) -> None:
+        if self.budget is not None:
+            self.session.progress(self.key, self.deadline - time.monotonic())
+        try:
+            exchange = self.check(case)
+        except BaseException:
+            self.failing.append(case)
+            raise
+        if exchange is not None:
+            self.session.note_exchange(exchange)
+
+    def fresh(self) -> Callable[..., None]:
+        """A new Hypothesis test of the strategy (Hypothesis settles its settings on the
+        function it wraps: one function per run)."""
+
+        def generated(case: Case) -> None:
+            self.attempt(case)
+
+        return given(case=self.strategy)(generated)
+
+    def with_saved_failures(self) -> Callable[..., None]:
+        """The test with the saved failures of its key as explicit examples, first."""
+        test = self.fresh()
+        for saved in reversed(self.session.saved_cases(self.key)):
+            test = example(case=saved)(test)
+        return test
+
+    def batch(self, number: int) -> Callable[..., None]:
+        """Batch ``number`` of a session: the first replays saved failures (explicit examples
+        and the example database); later ones only generate and shrink, so one known failure
+        cannot keep a whole session from exploring further."""
+        if number == 0:
+            chosen = settings(settings.default, max_examples=BATCH_EXAMPLES, derandomize=False)
+            return chosen(self.with_saved_failures())
+        chosen = settings(
+            settings.default,
+            max_examples=BATCH_EXAMPLES,
+            derandomize=False,
+            phases=[Phase.generate, Phase.shrink],
+        )
+        return chosen(self.fresh())
+
+    def session_run(self) -> None:
+        """Batches until the budget is spent; each distinct failure kept; the first raised."""
+        first_failure: BaseException | None = None
+        number = 0
+        while time.monotonic() < self.deadline:
+            test = self.batch(number)
+            number += 1
+            self.failing.clear()
+            try:
+                test()
+            except (ConformanceFailure, BaseExceptionGroup, AssertionError) as exc:
+                if self.failing:
+                    self.session.keep_failure(self.key, self.failing[-1], exc)
+                first_failure = first_failure or exc
+            self.session.progress(self.key, self.deadline - time.monotonic())
+        self.session.progress(self.key, 0, force=True)
+        if first_failure is not None:
+            raise first_failure
+
+
 def run_generated(
     session: FuzzSession,
-    strategy: SearchStrategy[Any],
-    check: Callable[[Any], Any],
+    strategy: SearchStrategy[Case],
+    check: Callable[[Case], Exchange | None],
     *,
     key: str,
 ) -> None:
-    """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first."""
-    failing: list[Any] = []
-    budget = session.budget()
-    deadline = time.monotonic() + (budget or 0.0)
-
-    def attempt(case: Any) -> None:
-        if budget is not None:
-            session.progress(key, deadline - time.monotonic())
-        try:
-            exchange = check(case)
-        except BaseException:
-            failing.append(case)
-            raise
-        if exchange is not None:
-            session.note_exchange(exchange)
-
-    def fresh() -> Callable[[Any], None]:
-        # Hypothesis settles its settings on the function it wraps: one function per run.
-        def generated(case: Any) -> None:
-            attempt(case)
-
-        return generated
-
-    replay = given(case=strategy)(fresh())
-    for saved in reversed(session.saved_cases(key)):
-        replay = example(case=saved)(replay)
-
-    if budget is None:
-        replay()
-        return
-    # A session: the first batch replays saved failures (explicit examples and the example
-    # database); later batches only generate and shrink, so one known failure cannot keep
-    # a whole session from exploring further.
-    first_failure: BaseException | None = None
-    batch_number = 0
-    while time.monotonic() < deadline:
-        if batch_number == 0:
-            batch = settings(settings.default, max_examples=BATCH_EXAMPLES, derandomize=False)
-            target = batch(replay)
-        else:
-            batch = settings(
-                settings.default,
-                max_examples=BATCH_EXAMPLES,
-                derandomize=False,
-                phases=[Phase.generate, Phase.shrink],
-            )
-            target = batch(given(case=strategy)(fresh()))
-        batch_number += 1
-        failing.clear()
-        try:
-            target()
-        except (ConformanceFailure, BaseExceptionGroup, AssertionError) as exc:
-            if failing:
-                session.keep_failure(key, failing[-1], exc)
-            first_failure = first_failure or exc
-        session.progress(key, deadline - time.monotonic())
-    session.progress(key, 0, force=True)
-    if first_failure is not None:
-        raise first_failure
+    """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first; with
+    ``--fuzz-minutes``, as a session of batches until the test's share of the time is spent."""
+    run = _Run(session, strategy, check, key)
+    if run.budget is None:
+        run.with_saved_failures()()
+    else:
+        run.session_run()
