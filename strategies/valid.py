@@ -40,6 +40,8 @@ from strategies.structures import botocore_parameter_sets
 from strategies.text import descriptions, utf8_descriptions
 from strategies.values import image_sizes, manifest_urls, user_data
 
+# GIB, MAX_VOLUME_GIB, botocore_parameter_sets, image_sizes, manifest_urls and user_data
+# live in the layers below; they are re-exported here, where the self-tests import them.
 __all__ = [
     "GIB",
     "MAX_VOLUME_GIB",
