@@ -1,7 +1,8 @@
-"""strategies.invalid and strategies.mixed: every invalid strategy carries exactly its
-requirement's fault (the oracle says so), the reference endpoint answers each case with an
-acceptable outcome, each strategy varies and shrinks to a short readable case; the mixed
-stream carries several faults from different stages and is answered acceptably too.
+"""strategies.invalid and strategies.mixed: every strategy is the one the requirement registry
+has for its requirement; every invalid strategy carries exactly its requirement's fault (the
+oracle says so), the reference endpoint answers each case with an acceptable outcome, each
+strategy varies and shrinks to a short readable case; the mixed stream carries several
+faults from different stages and is answered acceptably too.
 
 One Hypothesis test per requirement (parametrised over ``INVALID``), derandomised and
 without a database; the reference endpoint is started once for the module.
@@ -15,13 +16,14 @@ import pytest
 from hypothesis import Phase, event, find, given, settings
 from hypothesis import strategies as st
 
-from ec2conformance import golden
+from ec2conformance import golden, registry
 from ec2conformance.client import Client
 from ec2conformance.model import RequestSpec
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 from strategies.cases import FUZZ_ORACLE, Case
 from strategies.invalid import INVALID
 from strategies.mixed import MIXABLE, mixed_requests, multi_fault_requests
+from strategies.valid import VALID_ROWS
 
 AZ = "us-east-1a"
 CI = settings(settings.get_profile("ci"), max_examples=25)
@@ -79,6 +81,15 @@ def test_every_requirement_a_request_can_violate_has_a_strategy():
         if row.stage is not None and row.stage <= 6 and row.judges == "outcome"
     }
     assert expected == set(INVALID)
+
+
+def test_every_strategy_is_the_one_registered_for_its_requirement():
+    # Importing the package registers them all (strategies/registered.py).
+    table = {**INVALID, **VALID_ROWS}
+    for requirement, make in table.items():
+        assert registry.strategy_of(requirement) is make, requirement
+        assert registry.entry(requirement).strategy is make, requirement
+    assert set(registry.registered_strategies()) == set(table)
 
 
 def test_every_strategy_takes_a_keyword_only_zone():

@@ -1,6 +1,8 @@
 """Hypothesis strategies for ImportInstance requests (see README.md in this folder).
 
-Importing the package registers the suite's Hypothesis profiles.
+Importing the package registers the suite's Hypothesis profiles (:mod:`strategies.profiles`)
+and every strategy in the requirement registry (:mod:`strategies.registered`).
 """
 
 from strategies import profiles as profiles
+from strategies import registered as registered

@@ -18,8 +18,10 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import golden
 from strategies.cases import FUZZ_ORACLE, Case
-from strategies.invalid import FAULTS, fault_strategy, finish
-from strategies.valid import DEFAULT_AVAILABILITY_ZONE, import_instance_requests
+from strategies.domain import DEFAULT_AVAILABILITY_ZONE
+from strategies.fitting import finish
+from strategies.invalid import FAULTS, fault_strategy
+from strategies.valid import import_instance_requests
 
 __all__ = ["MIXABLE", "mixed_requests", "multi_fault_requests"]
 

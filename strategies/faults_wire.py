@@ -15,7 +15,6 @@ outside the contract).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
 
@@ -30,7 +29,8 @@ from ec2conformance.model import (
     WireFault,
 )
 from strategies.cases import Fault, put_param
-from strategies.valid import texts
+from strategies.faults_common import FaultGenerator
+from strategies.text import texts
 
 __all__ = [
     "BAD_SIGNATURE_FAULTS",
@@ -41,7 +41,6 @@ __all__ = [
     "expired_faults",
     "malformed_auth_faults",
     "malformed_query_faults",
-    "signing_modes",
     "unknown_key_faults",
     "unsigned_faults",
     "wire_fault_kinds",
@@ -55,12 +54,6 @@ BAD_SIGNATURE_FAULTS: Final = (AuthFault.WRONG_SECRET, AuthFault.WRONG_SERVICE)
 # too, so the mixed stream never pairs them with the denied identity.
 _AUTH_ASPECTS: Final = frozenset({"auth"})
 _AUTH_AND_IDENTITY: Final = frozenset({"auth", "identity"})
-
-
-def signing_modes() -> SearchStrategy[Signing]:
-    """Where a valid request's signature goes: the ``Authorization`` header (shrinks to
-    it) or the query string (only for a GET: AUTH-QUERY-SIGNATURE)."""
-    return st.sampled_from([Signing.HEADER, Signing.QUERY])
 
 
 def wire_fault_kinds() -> SearchStrategy[WireFault]:
@@ -177,7 +170,7 @@ def malformed_query_faults(base: RequestSpec) -> SearchStrategy[Fault]:
 
 #: The fault generators of this module by requirement id; each takes the valid request the
 #: fault is applied to.
-WIRE_FAULTS: Final[dict[str, Callable[[RequestSpec], SearchStrategy[Fault]]]] = {
+WIRE_FAULTS: Final[dict[str, FaultGenerator]] = {
     "AUTH-UNSIGNED": unsigned_faults,
     "AUTH-BAD-SIGNATURE": bad_signature_faults,
     "AUTH-UNKNOWN-KEY": unknown_key_faults,

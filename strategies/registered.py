@@ -1,0 +1,9 @@
+"""Every module that registers a strategy in the requirement registry, imported.
+
+``import strategies`` imports this module, so that ``registry.registered_strategies()``
+(``ec2conformance/registry.py``) then lists every strategy: the invalid strategies of
+:data:`strategies.invalid.INVALID` and the valid rows of :data:`strategies.valid.VALID_ROWS`.
+"""
+
+from strategies import invalid as invalid
+from strategies import valid as valid
