@@ -85,7 +85,7 @@ def test_every_requirement_a_request_can_violate_has_a_strategy():
 
 def test_every_strategy_is_the_one_registered_for_its_requirement():
     # Importing the package registers them all (strategies/registered.py).
-    table = {**INVALID, **VALID_ROWS}
+    table = {**INVALID, **VALID_ROWS, FUZZ_ORACLE: mixed_requests}
     for requirement, make in table.items():
         assert registry.strategy_of(requirement) is make, requirement
         assert registry.entry(requirement).strategy is make, requirement

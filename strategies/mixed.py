@@ -16,7 +16,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ec2conformance import golden
+from ec2conformance import golden, registry
 from strategies.cases import FUZZ_ORACLE, Case
 from strategies.domain import DEFAULT_AVAILABILITY_ZONE
 from strategies.fitting import finish
@@ -88,6 +88,7 @@ def multi_fault_requests(
     return build()
 
 
+@registry.strategy(FUZZ_ORACLE)
 def mixed_requests(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> SearchStrategy[Case]:
     """Valid requests (no faults; shrinks to these first) and requests with several
     faults from different stages (:func:`multi_fault_requests`), all with requirement
