@@ -21,7 +21,8 @@ from ec2conformance.client import Client
 from ec2conformance.model import RequestSpec
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 from strategies.cases import FUZZ_ORACLE, Case
-from strategies.invalid import INVALID
+from strategies.faults_domain import derived_fault_table
+from strategies.invalid import FAULTS, INVALID, invalid_requests
 from strategies.mixed import MIXABLE, mixed_requests, multi_fault_requests
 from strategies.valid import VALID_ROWS
 
@@ -271,5 +272,38 @@ def test_the_reference_answers_the_mixed_stream_acceptably(client, strict):
     @given(case=mixed_requests(availability_zone=AZ))
     def check(case: Case) -> None:
         _judge(client, case, strict=strict)
+
+    check()
+
+
+# ------------------------------------------------------------------ faults from the data
+
+
+DERIVED = derived_fault_table({})
+"""Every requirement domain.json names on a parameter of a derivable syntax, with the fault
+generator derived for it (as a requirement without a hand-written generator gets it)."""
+
+
+def test_derivable_requirements_are_the_expected_ones():
+    # Not a tautology: domain.json's entries decide it; a new derivable entry shows up here.
+    assert "LAUNCH-USERDATA-INVALID" in DERIVED and "DISK-BYTES-INVALID" in DERIVED
+    assert "LAUNCH-IP-INVALID" not in DERIVED, "needs a subnet beside it: hand-written"
+
+
+@pytest.mark.parametrize("requirement", sorted(DERIVED))
+def test_derived_faults_carry_exactly_their_requirement(requirement):
+    """What a new parameter-value requirement gets from its domain.json entry alone: every
+    request the derived generator makes breaks that requirement, by the oracle."""
+    derived = derived_fault_table({r: f for r, f in FAULTS.items() if r != requirement})
+    assert set(derived) == {requirement}
+    strategy = invalid_requests(requirement, availability_zone=AZ, generator=derived[requirement])
+
+    @CI
+    @given(case=strategy)
+    def check(case: Case) -> None:
+        assert case.faults == (requirement,)
+        expectation = case.expectation(strict=False, availability_zone=AZ)
+        found = {f.requirement for f in expectation.faults}
+        assert found == {requirement}, expectation.describe()
 
     check()

@@ -35,6 +35,7 @@ from strategies.cases import Case, Fault, drop_params
 from strategies.domain import DEFAULT_AVAILABILITY_ZONE
 from strategies.faults_common import FaultGenerator
 from strategies.faults_disk import DISK_FAULTS
+from strategies.faults_domain import derived_fault_table
 from strategies.faults_launch import LAUNCH_FAULTS
 from strategies.faults_params import PARAMS_FAULTS
 from strategies.faults_wire import WIRE_FAULTS
@@ -43,13 +44,20 @@ from strategies.valid import import_instance_requests
 
 __all__ = ["FAULTS", "INVALID", "fault_strategy", "invalid_requests"]
 
-#: Fault generators by requirement id: given the valid request, a strategy of faults.
-#: ``availability_zone`` reaches the ones that need it through :func:`fault_strategy`.
-FAULTS: Final[dict[str, FaultGenerator]] = {
+_HAND_WRITTEN: Final[dict[str, FaultGenerator]] = {
     **WIRE_FAULTS,
     **PARAMS_FAULTS,
     **DISK_FAULTS,
     **LAUNCH_FAULTS,
+}
+
+#: Fault generators by requirement id: given the valid request, a strategy of faults; the
+#: hand-written ones, then those derived from ``golden/domain.json`` for the requirements
+#: without one (:mod:`strategies.faults_domain`). ``availability_zone`` reaches the ones that
+#: need it through :func:`fault_strategy`.
+FAULTS: Final[dict[str, FaultGenerator]] = {
+    **_HAND_WRITTEN,
+    **derived_fault_table(_HAND_WRITTEN),
 }
 
 # The rows whose faults need the suite's zone.
@@ -63,25 +71,34 @@ _KEEPS_DRY_RUN: Final = frozenset(
 
 
 def fault_strategy(
-    requirement: str, base: RequestSpec, *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    requirement: str,
+    base: RequestSpec,
+    *,
+    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    generator: FaultGenerator | None = None,
 ) -> SearchStrategy[Fault]:
-    """The faults of ``requirement`` that can be applied to ``base``."""
-    make = FAULTS[requirement]
+    """The faults of ``requirement`` that can be applied to ``base`` (from ``generator``,
+    else from :data:`FAULTS`)."""
+    make = generator or FAULTS[requirement]
     if requirement in _NEEDS_ZONE:
         return make(base, availability_zone=availability_zone)
     return make(base)
 
 
 def invalid_requests(
-    requirement: str, *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    requirement: str,
+    *,
+    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    generator: FaultGenerator | None = None,
 ) -> SearchStrategy[Case]:
     """Requests that break ``requirement`` and nothing else: a valid request
     (:func:`~strategies.valid.import_instance_requests`, in any of its forms, POST or GET)
     with one fault of ``FAULTS[requirement]`` applied, as a :class:`Case` whose
     ``requirement`` is the row and whose ``faults`` are what it carries. ``DryRun`` is
     absent unless the row describes it. Shrinks towards the smallest valid request with
-    the row's first named example."""
-    if requirement not in FAULTS:
+    the row's first named example. ``generator`` replaces the requirement's fault
+    generator (a self-test's way to try a derived one)."""
+    if generator is None and requirement not in FAULTS:
         raise KeyError(f"no invalid strategy for {requirement!r}")
 
     @st.composite
@@ -89,7 +106,11 @@ def invalid_requests(
         base = draw(import_instance_requests(availability_zone=availability_zone))
         if requirement not in _KEEPS_DRY_RUN:
             base = drop_params(base, "DryRun")
-        fault = draw(fault_strategy(requirement, base, availability_zone=availability_zone))
+        fault = draw(
+            fault_strategy(
+                requirement, base, availability_zone=availability_zone, generator=generator
+            )
+        )
         spec = finish(fault.apply(base))
         return Case(spec, requirement, fault.faults, focus=fault.focus, note=fault.note)
 
