@@ -37,10 +37,17 @@ class SuiteRun:
 
 
 def run_suite(
-    reports: Path, *args: str, timeout: float = 900, env: dict[str, str] | None = None
+    reports: Path,
+    *args: str,
+    timeout: float = 900,
+    env: dict[str, str] | None = None,
+    artifact_options: bool = True,
 ) -> SuiteRun:
-    """Run ``pytest`` on the suites with the ci profile, reports under ``reports``."""
+    """Run ``pytest`` on the suites with the ci profile, reports under ``reports``
+    (``--reports-dir``, and ``--junitxml``/``--alluredir`` too unless ``artifact_options``
+    is false: then ``--reports-dir`` alone must put them there)."""
     reports.mkdir(parents=True, exist_ok=True)
+    artifacts = [f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}"]
     command = [
         sys.executable,
         "-m",
@@ -50,8 +57,7 @@ def run_suite(
         "no:randomly",
         "--hypothesis-profile=ci",
         f"--reports-dir={reports}",
-        f"--junitxml={reports / 'junit.xml'}",
-        f"--alluredir={reports / 'allure-results'}",
+        *(artifacts if artifact_options else []),
         *args,
     ]
     full_env = {**os.environ, "CI": "true", **(env or {})}

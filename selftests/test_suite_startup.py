@@ -53,3 +53,13 @@ def test_bad_waiver_file_is_not_run(tmp_path):
     assert run.returncode == 4
     assert run.summary["verdict"] == "not-run"
     assert "NOT-A-REQUIREMENT" in run.summary["reason"]
+
+
+def test_reports_dir_takes_every_artifact(tmp_path):
+    """--reports-dir alone puts summary.json, summary.md, junit.xml and the allure results
+    there (never in the checkout's reports/)."""
+    run = run_suite(tmp_path, "-k", "PARAM-PLATFORM-MISSING", artifact_options=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "junit.xml").is_file()
+    assert any((tmp_path / "allure-results").glob("*-result.json"))
+    assert {p.name for p in tmp_path.iterdir()} >= {"summary.json", "summary.md"}

@@ -158,12 +158,26 @@ def live_writer(config: pytest.Config) -> Callable[[str], None]:
     return write
 
 
+DEFAULT_ARTIFACTS = {"xmlpath": "reports/junit.xml", "allure_report_dir": "reports/allure-results"}
+"""The report paths ``pytest.ini`` gives (``--junitxml``, ``--alluredir``), by option."""
+
+
+def redirect_artifacts(config: pytest.Config, reports_dir: Path) -> None:
+    """With ``--reports-dir``, the JUnit file and the allure results go there too, unless
+    their own option names another place."""
+    for option, default in DEFAULT_ARTIFACTS.items():
+        if getattr(config.option, option, None) == default:
+            setattr(config.option, option, str(reports_dir / Path(default).name))
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml and allure read their paths
 def pytest_configure(config: pytest.Config) -> None:
     state = RunState()
     config.stash[STATE] = state
     reports: Path | None = config.getoption("reports_dir")
     if reports is not None:
         state.reports_dir = reports if reports.is_absolute() else Path.cwd() / reports
+        redirect_artifacts(config, state.reports_dir)
     state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
     state.fuzz.load()
     state.fuzz.out = live_writer(config)
