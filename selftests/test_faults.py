@@ -1,6 +1,6 @@
 """Self-certification: the suite catches every broken endpoint of the fault table.
 
-Each fault of ``ec2conformance/reference/faults.py`` (``selftests/FAULTS.md``) is served on
+Each fault of ``ec2conformance/reference/faults/`` (``selftests/FAULTS.md``) is served on
 127.0.0.1 and a free port, and the suite runs against it in a subprocess as a user would
 (``selftests/faultruns.py``). One session fixture runs all the selected faults' runs, four
 at a time, each with its own reports directory; each parametrised test then judges one
@@ -91,8 +91,9 @@ def test_table_covers_every_group_and_level():
 
 def test_table_levels_match_the_contract():
     """A MUST or SHOULD fault breaks a requirement of that level; an ALTERNATIVE fault a
-    requirement that has alternatives: several codes, or (CONTRACT.md) RESP-NAMESPACE's
-    namespace without the slash, LIFE-CANCEL's cancelled, FUZZ-ORACLE's order of checks."""
+    requirement that has alternatives: several codes, or (as golden/requirements.json
+    documents them) RESP-NAMESPACE's namespace without the slash, LIFE-CANCEL's cancelled,
+    FUZZ-ORACLE's order of checks."""
     requirements = golden.requirements()
     other_alternatives = {"RESP-NAMESPACE", "LIFE-CANCEL", "FUZZ-ORACLE"}
     for fault in FAULTS:

@@ -17,7 +17,7 @@ from ec2conformance.reference import DENIED, PERMITTED, Identities, ReferenceCon
 from ec2conformance.reference.catalogue import Code, EC2Error, error_catalogue, model_data
 from ec2conformance.reference.serializer import NAMESPACE, Serializer, xml_safe
 from ec2conformance.reference.store import NewTask, TaskStore
-from ec2conformance.reference.validation import (
+from ec2conformance.reference.syntax import (
     BASE64,
     INTEGER,
     IPV4,
@@ -344,7 +344,8 @@ def test_head_is_answered_without_a_body():
 
 
 def test_the_app_can_be_wrapped_as_middleware():
-    """A fault-injection layer wraps the app as WSGI middleware (DESIGN.md)."""
+    """A fault-injection layer wraps the app as WSGI middleware (as
+    ec2conformance/reference/faults/ does)."""
     app = make_app()
     seen: list[str] = []
 

@@ -1,5 +1,6 @@
 """The embedded reference endpoint: ImportInstance (and DescribeConversionTasks,
-CancelConversionTask) as CONTRACT.md describes them, always with the first alternative.
+CancelConversionTask) as ``golden/requirements.json`` describes them, always with the first
+alternative.
 
 Use :func:`make_app` for the WSGI application (to mount or to wrap, e.g. with a
 fault-injection middleware) and :func:`start` to serve one on a free loopback port::

@@ -5,7 +5,7 @@ owned by one module:
 
 1. authentication (:mod:`.sigv4`, over the raw bytes),
 2. decoding, ``Action`` and ``Version`` (:mod:`.wire`, then :meth:`ReferenceApp.action_for`),
-3. unknown names and list indexes (:class:`.validation.ParameterSet`),
+3. unknown names and list indexes (:class:`.names.ParameterSet`),
 4. missing and malformed values (:class:`.validation.Validator`, then the action's lookups),
 5. permission (the principal from stage 1),
 6. ``DryRun``,
@@ -32,17 +32,16 @@ from ec2conformance.model import API_VERSION
 
 from .catalogue import Code, EC2Error, error_catalogue, model_data
 from .identities import Identities
+from .names import Parameter, ParameterSet
 from .serializer import Document, Serializer, XmlValue
 from .sigv4 import Verifier
 from .store import ConversionTask, NewTask, TaskStore
+from .syntax import show
 from .validation import (
     CancelConversionTaskRequest,
     DescribeConversionTasksRequest,
     ImportInstanceRequest,
-    Parameter,
-    ParameterSet,
     Validator,
-    show,
 )
 from .wire import MAX_BODY_BYTES, read_request, request_parameters
 

@@ -1,10 +1,12 @@
 """The contract's data as the reference endpoint reads it, and the one error type it raises.
 
 Everything here comes from ``golden/`` (located through :data:`ec2conformance.GOLDEN`): the
-error catalogue (``error-catalogue.json``: each code's HTTP status and kind) and the data
+error catalogue (``error-catalogue.json``: each code's HTTP status and kind), the data
 recorded from botocore 1.44.8's EC2 model (``model.json``: parameter name templates, their
-types, the enums). The reference shares this data with the rest of the suite, never code
-(DESIGN.md: "share data, never code").
+types, the enums), the names every action knows (``domain.json``) and the requirements'
+groups (``requirements.json``, for the fault table). The reference shares this data with
+the rest of the suite, never code: it imports nothing of the suite's modules
+(``ec2conformance.golden``, ``checks``, ``plugin``).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Code:
 class EC2Error(Exception):
     """An error answer: a catalogue code and a message (ERR-ENVELOPE, ERR-CODE-KNOWN).
 
-    One class for every code (STYLE.md); the HTTP status is not carried here but looked up in
+    One class for every code; the HTTP status is not carried here but looked up in
     the catalogue by the serializer, so that the reference and the checks cannot disagree.
     """
 
@@ -150,3 +152,27 @@ def model_data(golden: Path = GOLDEN) -> ModelData:
         cancel_conversion_task=_templates(data["cancel_conversion_task_parameters"]),
         enums={name: tuple(values) for name, values in data["enums"].items()},
     )
+
+
+@cache
+def requirement_groups(golden: Path = GOLDEN) -> Mapping[str, str]:
+    """Each requirement id's group (``golden/requirements.json``), read once."""
+    data = _read_json(golden / "requirements.json")
+    return {entry["id"]: entry["group"] for entry in data["requirements"]}
+
+
+@cache
+def _domain(golden: Path = GOLDEN) -> Mapping[str, Any]:
+    return _read_json(golden / "domain.json")
+
+
+def query_auth_names(golden: Path = GOLDEN) -> frozenset[str]:
+    """SigV4's query-string parameters (``golden/domain.json``: ``sigv4_query_names``)."""
+    return frozenset(_domain(golden)["sigv4_query_names"])
+
+
+def common_names(golden: Path = GOLDEN) -> frozenset[str]:
+    """The names every action knows (``golden/domain.json``): the envelope's (``Action``,
+    ``Version``), SigV4's query parameters and SigV2's."""
+    data = _domain(golden)
+    return frozenset((*data["envelope_names"], *data["sigv4_query_names"], *data["sigv2_names"]))

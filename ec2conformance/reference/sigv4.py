@@ -39,7 +39,7 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
-from .catalogue import Code, EC2Error
+from .catalogue import Code, EC2Error, query_auth_names
 from .identities import Identities, Principal
 from .wire import HttpRequest, lenient_pairs
 
@@ -55,7 +55,8 @@ _TIMESTAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
 _QUERY_AUTH_MARKERS = frozenset(
     {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"}
 )
-_QUERY_AUTH_NAMES = _QUERY_AUTH_MARKERS | {"X-Amz-Date", "X-Amz-Expires", "X-Amz-Security-Token"}
+QUERY_AUTH_NAMES: Final = query_auth_names()
+"""The parameters of a query-signed request (SigV4's ``X-Amz-*``, ``golden/domain.json``)."""
 _AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
 
 
@@ -163,7 +164,7 @@ def parse_query_auth(pairs: Iterable[tuple[str, str]]) -> Claim:
     """
     values: dict[str, str] = {}
     for name, value in pairs:
-        if name in _QUERY_AUTH_NAMES:
+        if name in QUERY_AUTH_NAMES:
             if name in values:
                 raise _incomplete(f"The query string gives {name} twice.")
             values[name] = value

@@ -1,11 +1,8 @@
-"""Parameter names and values, judged by CONTRACT.md's "Valid requests" and "Value syntax".
+"""Stage 4 of the order of checks: missing and malformed parameters (:class:`Validator`),
+judged by the valid domain and the value syntax of ``golden/domain.json``.
 
-Stage 3 (:meth:`ParameterSet.resolve`): every name must be known (WIRE-UNKNOWN-PARAM) and
-every list index a list index (LIST-INDEX-INVALID); both answer ``UnknownParameter``.
-
-Stage 4 (:class:`Validator`): missing and malformed parameters. For ImportInstance the
-checks run in this order; the contract lets any fault of the stage win, the order only makes
-the answer deterministic:
+For ImportInstance the checks run in this order; the contract lets any fault of the stage
+win, the order only makes the answer deterministic:
 
 1. ``DryRun`` is a boolean (PERM-DRYRUN-VALUE);
 2. ``Platform`` is present (PARAM-PLATFORM-MISSING);
@@ -26,57 +23,32 @@ the answer deterministic:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from .catalogue import Code, EC2Error, ModelData, ParameterTemplate
-
-# --- value syntax (CONTRACT.md "Value syntax"); every pattern is used with fullmatch -------
-
-INTEGER: Final = re.compile(r"-?[0-9]+", re.ASCII)
-LIST_INDEX: Final = re.compile(r"[1-9][0-9]*", re.ASCII)
-MAX_LIST_INDEX: Final = 2**31 - 1
-URL: Final = re.compile(r"[Hh][Tt][Tt][Pp][Ss]://[^/?#@\t\n\r ]+([/?#][^\t\n\r ]*)?")
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-IPV4: Final = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}", re.ASCII)
-BASE64: Final = re.compile(
-    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", re.ASCII
+from .names import Parameter
+from .syntax import (
+    BASE64,
+    CONVERSION_TASK_ID,
+    INT_RANGE,
+    IPV4,
+    LONG_RANGE,
+    POSITIVE_LONG,
+    URL,
+    WHITE_SPACE,
+    invalid,
+    missing,
+    parse_boolean,
+    parse_integer,
+    show,
+    xml_text_problem,
 )
-WHITE_SPACE: Final = "\t\n\r "
-"""White space as the contract means it: U+0009, U+000A, U+000D, U+0020."""
-NOT_XML_CHAR: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-CONVERSION_TASK_ID: Final = re.compile(r"import-(?:i|vol)-[0-9a-z]{8,17}", re.ASCII)
 
-LONG_RANGE: Final = (-(2**63), 2**63 - 1)
-INT_RANGE: Final = (-(2**31), 2**31 - 1)
-POSITIVE_LONG: Final = (1, 2**63 - 1)
 GIB: Final = 2**30
 MAX_VOLUME_GIB: Final = 16384
 MAX_GROUP_ENTRIES: Final = 10
-
-# Names every action knows (CONTRACT.md "Known parameter names").
-COMMON_NAMES: Final = frozenset(
-    {
-        "Action",
-        "Version",
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Expires",
-        "X-Amz-Security-Token",
-        "AWSAccessKeyId",
-        "Signature",
-        "SignatureMethod",
-        "SignatureVersion",
-        "Timestamp",
-        "Expires",
-        "SecurityToken",
-    }
-)
 
 # ImportInstance parameter templates with a syntax of their own (the model says "string").
 DESCRIPTION = "Description"
@@ -108,135 +80,6 @@ NOT_FOR_IMPORT_INSTANCE = (
 MAX_LENGTHS: Final = {DESCRIPTION: 1000, DISK_DESCRIPTION: 1000, USER_DATA: 4096}
 DEFAULT_MAX_LENGTH: Final = 255
 RANGES: Final = {DISK_BYTES: POSITIVE_LONG, DISK_SIZE: POSITIVE_LONG, PARTITION_NUMBER: INT_RANGE}
-
-
-def show(value: str, limit: int = 100) -> str:
-    """A value as messages quote it: shortened when long (the serializer escapes the rest)."""
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def invalid(name: str, value: str, reason: str) -> EC2Error:
-    """``InvalidParameterValue`` for one parameter."""
-    return EC2Error(
-        Code.INVALID_PARAMETER_VALUE,
-        f"Value ({show(value)}) for parameter {name} is invalid. {reason}",
-    )
-
-
-def missing(name: str) -> EC2Error:
-    """``MissingParameter`` for one parameter."""
-    return EC2Error(Code.MISSING_PARAMETER, f"The request must contain the parameter {name}")
-
-
-def unknown(name: str, reason: str = "") -> EC2Error:
-    """``UnknownParameter`` for one name (WIRE-UNKNOWN-PARAM, LIST-INDEX-INVALID)."""
-    suffix = f" {reason}" if reason else ""
-    return EC2Error(
-        Code.UNKNOWN_PARAMETER, f"The parameter {show(name)} is not recognized.{suffix}"
-    )
-
-
-def is_list_index(text: str) -> bool:
-    """A list index by the value syntax: ``[1-9][0-9]*``, at most 2^31-1 (LIST-INDEX-INVALID)."""
-    return LIST_INDEX.fullmatch(text) is not None and int(text) <= MAX_LIST_INDEX
-
-
-def parse_boolean(name: str, value: str) -> bool:
-    """Exactly ``true`` or ``false`` (PERM-DRYRUN-VALUE, LAUNCH-BOOLEAN-INVALID)."""
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    raise invalid(name, value, "Expected 'true' or 'false'.")
-
-
-def parse_integer(name: str, value: str, bounds: tuple[int, int]) -> int:
-    """``-?[0-9]+`` (leading zeros allowed) within ``bounds`` (DISK-BYTES/SIZE, LAUNCH-INTEGER)."""
-    if INTEGER.fullmatch(value) is None:
-        raise invalid(name, value, "Expected an integer.")
-    number = int(value)
-    low, high = bounds
-    if not low <= number <= high:
-        raise invalid(name, value, f"Expected an integer from {low} to {high}.")
-    return number
-
-
-def xml_text_problem(value: str) -> str | None:
-    """Why ``value`` cannot be carried by XML 1.0 (PARAM-TEXT-INVALID), or None."""
-    bad = NOT_XML_CHAR.search(value)
-    if bad is None:
-        return None
-    return f"The character U+{ord(bad.group()):04X} cannot be carried by XML 1.0."
-
-
-# --- stage 3: names ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A request parameter with the template it matched (None for the common names)."""
-
-    name: str
-    value: str
-    template: ParameterTemplate | None
-    indexes: tuple[int, ...] = ()
-
-    @property
-    def key(self) -> str | None:
-        """The template's name (``DiskImage.{N}.Image.Bytes``), or None for common names."""
-        return None if self.template is None else self.template.template
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    return re.compile(re.escape(template).replace(re.escape("{N}"), "([^.]*)"))
-
-
-class ParameterSet:
-    """The known parameter names of one action: the model's templates and the common names."""
-
-    def __init__(self, templates: Iterable[ParameterTemplate]) -> None:
-        self._exact: dict[str, ParameterTemplate] = {}
-        self._listed: list[tuple[re.Pattern[str], ParameterTemplate]] = []
-        for template in templates:
-            if "{N}" in template.template:
-                self._listed.append((_pattern(template.template), template))
-            else:
-                self._exact[template.template] = template
-
-    def resolve(self, params: Mapping[str, str]) -> dict[str, Parameter]:
-        """Every parameter with its template, or ``UnknownParameter`` (stage 3).
-
-        Names are case-sensitive. A name that has the shape of a list parameter but an index
-        that is not a list index (``DiskImage.0.Image.Format``, ``DiskImage.01...``,
-        ``LaunchSpecification.GroupName.x``) is refused as well (LIST-INDEX-INVALID).
-        """
-        resolved: dict[str, Parameter] = {}
-        for name, value in params.items():
-            resolved[name] = self._resolve_one(name, value)
-        return resolved
-
-    def _resolve_one(self, name: str, value: str) -> Parameter:
-        if name in COMMON_NAMES:
-            return Parameter(name, value, None)
-        exact = self._exact.get(name)
-        if exact is not None:
-            return Parameter(name, value, exact)
-        bad_index: str | None = None
-        for pattern, template in self._listed:
-            match = pattern.fullmatch(name)
-            if match is None:
-                continue
-            indexes = match.groups()
-            wrong = [index for index in indexes if not is_list_index(index)]
-            if not wrong:
-                return Parameter(name, value, template, tuple(int(i) for i in indexes))
-            bad_index = wrong[0]
-        if bad_index is not None:
-            raise unknown(name, f"{show(bad_index)!r} is not a list index (1 to {MAX_LIST_INDEX}).")
-        raise unknown(name)
-
-
-# --- stage 4: values ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
