@@ -28,8 +28,20 @@ from ec2conformance import xmlsafe
 from ec2conformance.cases import Case, case_from_json, case_to_json
 from ec2conformance.client import Exchange
 from ec2conformance.findings import ConformanceFailure
+from ec2conformance.report import write_json
 
 FAILURES_FILE = "fuzz-failures.json"
+
+
+class FuzzFileWarning(UserWarning):
+    """``reports/fuzz-failures.json`` was damaged and has been set aside."""
+
+
+class _OutOfTime(BaseException):
+    """A session test's share of the time is spent: stop now, between two examples (a
+    BaseException, so Hypothesis neither shrinks nor reports it)."""
+
+
 BATCH_EXAMPLES = 200
 PROGRESS_EVERY = 2.0  # seconds between progress lines
 
@@ -47,6 +59,8 @@ class FuzzSession:
     outcomes: set[tuple[int | None, str | None]] = field(default_factory=set)
     failures: int = 0
     started: float = field(default_factory=time.monotonic)
+    damaged: Path | None = None  # where a damaged failures file was set aside
+    notice: str | None = None  # what to tell the user about it
     _last_progress: float = 0.0
     out: Callable[[str], None] = field(default=lambda text: None, repr=False)
 
@@ -55,12 +69,34 @@ class FuzzSession:
         return self.reports_dir / FAILURES_FILE
 
     def load(self) -> None:
+        """Read the saved failures. A damaged file is moved aside (never overwritten, never
+        silently ignored) and said so: its cases are not replayed this time."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return
-        if isinstance(data, dict) and isinstance(data.get("failures"), dict):
-            self.saved = data["failures"]
+        except (OSError, ValueError) as exc:
+            self._set_aside(f"cannot be read ({exc})")
+            return
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            self._set_aside(f"is not JSON ({exc})")
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("failures"), dict):
+            self._set_aside("has no 'failures' object")
+            return
+        self.saved = data["failures"]
+
+    def _set_aside(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        self.path.replace(aside)
+        self.damaged = aside
+        self.notice = (
+            f"{self.path} {why}: its saved failures are not replayed; the file is kept as "
+            f"{aside.name}"
+        )
 
     def saved_cases(self, key: str) -> list[Case]:
         cases = []
@@ -109,14 +145,11 @@ class FuzzSession:
         return True
 
     def write(self) -> None:
+        """Write the saved and the new failures, atomically."""
         merged = {k: list(v) for k, v in self.saved.items()}
         for key, entries in self.new_failures.items():
             merged.setdefault(key, []).extend(entries)
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(
-            json.dumps({"failures": merged}, indent=1, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+        write_json(self.path, {"failures": merged})
 
     def progress(self, key: str, left: float, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -144,17 +177,20 @@ class _Run:
         self.strategy = strategy
         self.check = check
         self.key = key
-        self.failing: list[Case] = []
+        self.failing: list[tuple[Case, Exception]] = []
         self.budget = session.budget()
         self.deadline = time.monotonic() + (self.budget or 0.0)
 
     def attempt(self, case: Case) -> None:
         if self.budget is not None:
-            self.session.progress(self.key, self.deadline - time.monotonic())
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise _OutOfTime
+            self.session.progress(self.key, left)
         try:
             exchange = self.check(case)
-        except BaseException:
-            self.failing.append(case)
+        except Exception as exc:
+            self.failing.append((case, exc))
             raise
         if exchange is not None:
             self.session.note_exchange(exchange)
@@ -200,9 +236,15 @@ class _Run:
             self.failing.clear()
             try:
                 test()
+            except _OutOfTime:
+                if self.failing:  # found before the time ran out, shrunk as far as it got
+                    case, exc = self.failing[-1]
+                    self.session.keep_failure(self.key, case, exc)
+                    first_failure = first_failure or exc
+                break
             except (ConformanceFailure, BaseExceptionGroup, AssertionError) as exc:
                 if self.failing:
-                    self.session.keep_failure(self.key, self.failing[-1], exc)
+                    self.session.keep_failure(self.key, self.failing[-1][0], exc)
                 first_failure = first_failure or exc
             self.session.progress(self.key, self.deadline - time.monotonic())
         self.session.progress(self.key, 0, force=True)

@@ -2,6 +2,7 @@
 profile; a fuzzing session keeps each distinct failure once, in reports/fuzz-failures.json."""
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -85,3 +86,32 @@ def test_a_session_keeps_exploring_after_a_failure_and_reports_it(tmp_path):
     (entry,) = saved["PARAM-DESCRIPTION-ECHO"]
     assert entry["case"]["spec"]["params"][-1] == ["Description", "bad"]
     assert lines and "fuzz PARAM-DESCRIPTION-ECHO" in lines[-1]
+
+
+def test_a_damaged_failures_file_is_set_aside_and_said(tmp_path):
+    (tmp_path / "fuzz-failures.json").write_text('{"failures": {"K": [', encoding="utf-8")
+    session = FuzzSession(tmp_path)
+    session.load()
+    assert session.saved == {}
+    assert session.notice is not None and "not JSON" in session.notice
+    assert session.damaged is not None and session.damaged.read_text().startswith('{"failures"')
+    session.keep_failure("K", SAVED, ConformanceFailure.single("WIRE-UTF8", "echo"))
+    assert session.damaged.exists(), "the damaged file is never overwritten"
+    again = FuzzSession(tmp_path)
+    again.load()
+    assert again.notice is None and list(again.saved) == ["K"]
+
+
+def test_a_session_stops_between_examples_when_its_time_is_spent(tmp_path):
+    session = FuzzSession(tmp_path, minutes=0.5 / 60)  # half a second, one generated test
+    session.generated_tests = 1
+    seen = []
+
+    def slow(case):
+        seen.append(case)
+        time.sleep(0.1)
+
+    run_generated(session, st.just(FRESH), slow, key="WIRE-POST")
+    # Each example takes at least 0.1 s and the budget is checked before each: at most about
+    # 5 fit in half a second, where a whole batch would have been 200.
+    assert 1 <= len(seen) <= 8, len(seen)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ec2conformance import golden, reference
-from ec2conformance.fuzzing import FuzzSession
+from ec2conformance.fuzzing import FuzzFileWarning, FuzzSession
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.options import write_not_run
 from ec2conformance.state import STATE, RunState, Target
@@ -180,6 +180,8 @@ def pytest_configure(config: pytest.Config) -> None:
         redirect_artifacts(config, state.reports_dir)
     state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
     state.fuzz.load()
+    if state.fuzz.notice is not None:
+        config.issue_config_time_warning(FuzzFileWarning(state.fuzz.notice), stacklevel=2)
     state.fuzz.out = live_writer(config)
     if config.getoption("help") or config.getoption("collectonly"):
         return
