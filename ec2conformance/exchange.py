@@ -10,10 +10,12 @@ of every configured secret (in each spelling it can take on the wire) become ``R
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ec2conformance.model import RequestSpec, Signing
@@ -157,6 +159,10 @@ _SIGNATURE_IN_HEADER = re.compile(r"(Signature=)[^,\s]*")
 _SECRET_PARAMS = re.compile(r"((?:^|[?&])X-Amz-(?:Signature|Security-Token)=)[^&#]*")
 _SECRET_PARAMS_BYTES = re.compile(rb"((?:^|&)X-Amz-(?:Signature|Security-Token)=)[^&]*")
 _SECRET_HEADERS = frozenset({"x-amz-security-token"})
+_SIGNATURE_ANYWHERE = re.compile(r"((?:X-Amz-)?Signature['\"]?\s*[=:]\s*['\"]?)[0-9A-Za-z+/=%]+")
+_TOKEN_ANYWHERE = re.compile(
+    r"((?:X-Amz-Security-Token|x-amz-security-token)['\"]?\s*[=:]\s*['\"]?)[^&\s'\",]+"
+)
 
 
 class Redactor:
@@ -225,6 +231,33 @@ class Redactor:
         for secret in self._strong_text:
             text = text.replace(secret, REDACTED)
         return text
+
+    def free_text(self, text: str) -> str:
+        """Any text (a log line): signatures (in a header or a query), security tokens and
+        every configured secret removed."""
+        text = _SIGNATURE_ANYWHERE.sub(rf"\g<1>{REDACTED}", text)
+        text = _TOKEN_ANYWHERE.sub(rf"\g<1>{REDACTED}", text)
+        return self._scrub(text.encode("utf-8", "surrogateescape"), self._all).decode(
+            "utf-8", "surrogateescape"
+        )
+
+
+def redact_log_records(redactor: Redactor) -> Callable[[], None]:
+    """Make every log record (botocore's debug log of the headers it signs, urllib3's, the
+    suite's own) pass through ``redactor`` as it is created; returns the undo."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its message: leave it
+            return record
+        record.msg, record.args = redactor.free_text(message), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    return lambda: logging.setLogRecordFactory(previous)
 
 
 # ----------------------------------------------------------------------------------------

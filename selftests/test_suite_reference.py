@@ -2,6 +2,8 @@
 nothing failed or warned, in the default and the strict mode (issue "The conformance suites",
 "Done when")."""
 
+import re
+
 import pytest
 from runner import run_suite
 
@@ -48,3 +50,22 @@ def test_baseline_of_an_identical_run_exits_zero(tmp_path):
     )
     assert second.returncode == 0, second.stdout[-2000:]
     assert second.summary["baseline"] == {"worse": [], "better": []}
+
+
+@pytest.mark.slow
+def test_debug_logs_show_no_signature_or_secret(tmp_path):
+    """With --log-level=DEBUG, botocore logs the headers it signs: the console, the JUnit
+    file and the allure attachments still carry no signature and no secret."""
+    run = run_suite(tmp_path, "-m", "permission", "--log-level=DEBUG", "-rA")
+    printed = run.stdout + run.stderr
+    assert "Authorization" in printed or "DEBUG" in printed, "the debug log was shown"
+    assert re.search(r"Signature=(?!REDACTED)[0-9a-f]{16,}", printed) is None
+    from ec2conformance.reference import DENIED, PERMITTED
+
+    for secret in (PERMITTED.secret_access_key, DENIED.secret_access_key):
+        assert secret not in printed
+    assert_no_secret_in(tmp_path)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            assert re.search(r"Signature=(?!REDACTED)[0-9a-f]{16,}", text) is None, path

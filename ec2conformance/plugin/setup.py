@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ec2conformance import golden, reference
+from ec2conformance.exchange import Redactor, redact_log_records
 from ec2conformance.fuzzing import FuzzFileWarning, FuzzSession
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.options import write_not_run
@@ -188,3 +189,5 @@ def pytest_configure(config: pytest.Config) -> None:
     start = _Start(config, state)
     start.waivers_and_baseline()
     state.target = start.target()
+    secrets = [c.secret_access_key for c in state.target.identities.values()]
+    config.add_cleanup(redact_log_records(Redactor(secrets)))
