@@ -34,6 +34,7 @@ from ec2conformance.client import Exchange
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import Identity, RequestSpec, sample, sample_api_parameters
+from ec2conformance.sdk import NoAnswer
 from ec2conformance.state import Target
 
 UNPARSEABLE = "(botocore could not parse the answer)"
@@ -119,7 +120,9 @@ def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, st
 
     The status is read from the HTTP response before botocore parses it, so an answer
     botocore cannot parse (a non-XML 500, say) still has its status; its code is then
-    :data:`UNPARSEABLE` and the result None. A success has code None.
+    :data:`UNPARSEABLE` and the result None. No answer within the bounds
+    (:class:`~ec2conformance.sdk.NoAnswer`) is status None, the reason in the code's place.
+    A success has code None.
     """
     seen: dict[str, int] = {}
 
@@ -135,6 +138,8 @@ def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, st
         return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"].get("Code"), None
     except ResponseParserError:
         return seen.get("status"), UNPARSEABLE, None
+    except NoAnswer as exc:
+        return None, f"(no answer: {exc})", None
     finally:
         client.meta.events.unregister(event, remember)
     return result["ResponseMetadata"]["HTTPStatusCode"], None, result

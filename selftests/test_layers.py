@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ec2conformance.findings",
     ),
     ("ec2conformance.exchange", "ec2conformance.transport"),
-    ("ec2conformance.client",),
+    ("ec2conformance.client", "ec2conformance.sdk"),
     (
         "ec2conformance.golden",
         "ec2conformance.verdict",

@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import allure
-import boto3
 import pytest
-from botocore.config import Config
 
 from ec2conformance.checks import Judge
 from ec2conformance.client import Client
 from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.model import Identity
+from ec2conformance.sdk import bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
 NO_DENIED_IDENTITY = (
@@ -50,25 +49,19 @@ def client(target: Target) -> Iterator[Client]:
 
 @pytest.fixture(scope="session")
 def sdk_client(target: Target) -> Callable[[Identity], Any]:
-    """A factory of boto3 EC2 clients for the target, one per identity, retries off."""
+    """A factory of boto3 EC2 clients for the target, one per identity, retries off, each
+    exchange bounded as the suite's own (``ec2conformance/sdk.py``)."""
     made: dict[Identity, Any] = {}
 
     def make(identity: Identity) -> Any:
         if identity not in target.identities:
             pytest.skip(NO_DENIED_IDENTITY)
         if identity not in made:
-            creds = target.identities[identity]
-            made[identity] = boto3.client(
-                "ec2",
-                endpoint_url=target.endpoint,
-                region_name=target.region,
-                aws_access_key_id=creds.access_key_id,
-                aws_secret_access_key=creds.secret_access_key,
-                config=Config(
-                    retries={"max_attempts": 1, "mode": "standard"},
-                    connect_timeout=target.request_timeout,
-                    read_timeout=target.request_timeout,
-                ),
+            made[identity] = bounded_client(
+                target.endpoint,
+                target.region,
+                target.identities[identity],
+                timeout=target.request_timeout,
             )
         return made[identity]
 

@@ -1,0 +1,75 @@
+"""boto3 clients bounded like the suite's own client: every request a boto3 client makes goes
+through a :class:`~ec2conformance.transport.BoundedTransport` (one total deadline per
+exchange, a cap on the body it keeps), so a drip, a huge body or a dropped connection is the
+target's failure, never a hang or a suite error.
+
+botocore signs the request as usual; the ``before-send`` event hands it to the transport
+instead of botocore's own HTTP stack, and botocore parses what the transport read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import requests
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.config import Config
+
+from ec2conformance.model import Credentials
+from ec2conformance.transport import BoundedTransport
+
+MAX_RESPONSE_BYTES = 1 << 20
+"""The body an SDK call keeps at most, as the suite's client (``ec2conformance/client.py``)."""
+
+
+class NoAnswer(Exception):
+    """The target did not answer an SDK call in full within the deadline (or closed the
+    connection, or sent more than the cap): its failure, with the transport's reason."""
+
+
+class _Body:
+    """What botocore reads an answer's body from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def _sender(transport: BoundedTransport) -> Any:
+    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        prepared = requests.Request(
+            method=request.method, url=request.url, headers=dict(request.headers)
+        ).prepare()
+        prepared.body = request.body
+        transfer = transport.send(prepared)
+        if transfer.status is None or transfer.error or transfer.truncated:
+            reason = transfer.error or f"a body longer than {transport.max_response_bytes} bytes"
+            raise NoAnswer(reason)
+        return AWSResponse(
+            request.url, transfer.status, dict(transfer.headers), _Body(transfer.body)
+        )
+
+    return send
+
+
+def bounded_client(endpoint: str, region: str, credentials: Credentials, *, timeout: float) -> Any:
+    """A boto3 EC2 client for ``endpoint`` (retries off) whose every exchange is bounded by
+    ``timeout`` seconds in all and :data:`MAX_RESPONSE_BYTES`."""
+    client = boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    transport = BoundedTransport(
+        timeout=timeout, max_response_bytes=MAX_RESPONSE_BYTES, clock=lambda: datetime.now(UTC)
+    )
+    client.meta.events.register("before-send.ec2", _sender(transport))
+    return client
