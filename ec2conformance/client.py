@@ -70,7 +70,7 @@ class Client:
         timeout: float = 10.0,
         max_response_bytes: int = 1 << 20,
         clock: Callable[[], datetime] | None = None,
-        max_exchanges: int = 10_000,
+        max_exchanges: int = 100,
     ) -> None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:

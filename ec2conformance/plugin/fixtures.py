@@ -16,6 +16,8 @@ from ec2conformance.model import Identity
 from ec2conformance.sdk import bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
+KEPT_EXCHANGES = 16
+"""Exchanges the run's client keeps (at most 1 MiB of body each)."""
 NO_DENIED_IDENTITY = (
     "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
 )
@@ -37,12 +39,15 @@ def target(run_state: RunState) -> Target:
 
 @pytest.fixture(scope="session")
 def client(target: Target) -> Iterator[Client]:
-    """One client (one connection pool) for the whole run."""
+    """One client (one connection pool) for the whole run. It keeps only the last few
+    exchanges: each failure carries its own exchange's description, so a long run's memory
+    does not grow with the bodies it has seen."""
     with Client(
         target.endpoint,
         region=target.region,
         identities=target.identities,
         timeout=target.request_timeout,
+        max_exchanges=KEPT_EXCHANGES,
     ) as c:
         yield c
 
