@@ -23,6 +23,7 @@ import requests
 
 from ec2conformance.exchange import REDACTED, Exchange, PreparedExchange, Redactor
 from ec2conformance.model import AuthFault, Credentials, Identity, RequestSpec, Signing
+from ec2conformance.safety import NOT_SENT_REASON, SafeModeRefusal, safe_spec
 from ec2conformance.signing import Headers, host_header, sign_request
 from ec2conformance.transport import BoundedTransport, Transfer
 from ec2conformance.wire import FORM_CONTENT_TYPE, apply_wire_fault, encode_form, encode_query
@@ -71,6 +72,7 @@ class Client:
         max_response_bytes: int = 1 << 20,
         clock: Callable[[], datetime] | None = None,
         max_exchanges: int = 100,
+        safe_mode: bool = False,
     ) -> None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -83,6 +85,7 @@ class Client:
         )
         self.endpoint = endpoint
         self.region = region
+        self.safe_mode = safe_mode
         self.exchanges: deque[Exchange] = deque(maxlen=max_exchanges)
         self._identities = dict(identities)
         self._origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
@@ -173,7 +176,15 @@ class Client:
     # -- sending ----------------------------------------------------------------------
 
     def send(self, spec: RequestSpec) -> Exchange:
-        """Send ``spec`` and record the exchange (see :meth:`prepare` for the encoding)."""
+        """Send ``spec`` and record the exchange (see :meth:`prepare` for the encoding).
+
+        In safe mode ``spec`` goes out as :func:`ec2conformance.safety.safe_spec` makes it
+        (:class:`~ec2conformance.safety.SafeModeRefusal` when it is not to be sent)."""
+        if self.safe_mode:
+            safe = safe_spec(spec)
+            if safe is None:
+                raise SafeModeRefusal(NOT_SENT_REASON)
+            spec = safe
         return self._exchange(spec, self.prepare(spec))
 
     def send_raw(
@@ -194,6 +205,8 @@ class Client:
         ``Accept-Encoding``). With ``Signing.QUERY`` the ``X-Amz-*`` parameters are
         appended to the query string.
         """
+        if self.safe_mode:
+            raise SafeModeRefusal("safe mode: a request built by hand is not sent")
         if not path_and_query.startswith("/"):
             raise ValueError(f"path_and_query must start with '/': {path_and_query!r}")
         pairs = list(headers.items() if isinstance(headers, Mapping) else headers)

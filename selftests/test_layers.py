@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ec2conformance.xmlsafe",
         "ec2conformance.wire",
         "ec2conformance.signing",
+        "ec2conformance.safety",
         "ec2conformance.findings",
     ),
     ("ec2conformance.exchange", "ec2conformance.transport"),

@@ -59,3 +59,18 @@ def test_without_denied_identity_its_rows_are_skipped_with_the_reason(tmp_path, 
     assert "PERM-DENIED" in summary["incomplete"]
     assert summary["requirements"]["PERM-DRYRUN-PERMITTED"]["status"] == "passed"
     assert run.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["no-action-defaults", "action-case-insensitive"])
+def test_safe_mode_cannot_be_tricked_into_creating_tasks(tmp_path, fault):
+    """Behind a fault that serves a request without Action (or with Action=importinstance)
+    as ImportInstance, a safe-mode run still creates nothing: the client itself sends every
+    such request with DryRun=true (ec2conformance/safety.py)."""
+    from ec2conformance.reference.faults import start_faulty
+
+    with start_faulty(fault) as faulty:
+        run = run_suite(tmp_path, f"--endpoint={faulty.url}", "--safe-mode", *identity_args())
+        created = len(faulty.app.endpoint.app.store)
+    assert run.summary["safe_mode"] is True
+    assert created == 0, f"{created} conversion tasks created through the {fault} fault"

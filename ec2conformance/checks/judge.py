@@ -28,6 +28,7 @@ from ec2conformance.client import Client, Exchange
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.model import ACTION, Identity, RequestSpec
 from ec2conformance.oracle import Expectation
+from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
 
 THROTTLE_BACKOFF = (0.5, 1.0, 2.0)
@@ -114,13 +115,18 @@ class Judge:
     # ---- sending
 
     def adapt(self, spec: RequestSpec) -> RequestSpec:
-        """In safe mode every ImportInstance request carries exactly ``DryRun=true``."""
-        if self.target.safe_mode and spec.get("Action") == ACTION:
-            return spec.with_params(DryRun="true")
-        return spec
+        """The request as it will go out: in safe mode as ``ec2conformance/safety.py`` says
+        (a request safe mode does not send is skipped with the reason)."""
+        if not self.target.safe_mode:
+            return spec
+        safe = safe_spec(spec)
+        if safe is None:
+            pytest.skip(NOT_SENT_REASON)
+        return safe
 
     def send(self, spec: RequestSpec) -> Exchange:
         """Send, retrying throttled answers with back-off; persistent throttling skips."""
+        spec = self.adapt(spec)
         for delay in (*THROTTLE_BACKOFF, None):
             exchange = self.client.send(spec)
             self.state.count_request()

@@ -48,6 +48,7 @@ def client(target: Target) -> Iterator[Client]:
         identities=target.identities,
         timeout=target.request_timeout,
         max_exchanges=KEPT_EXCHANGES,
+        safe_mode=target.safe_mode,
     ) as c:
         yield c
 
