@@ -1,4 +1,5 @@
-"""Writers for ``reports/summary.json`` and ``reports/summary.md`` (INTERFACE.md)."""
+"""Writers for ``reports/summary.json`` and ``reports/summary.md`` (the README's "What lands
+in ``reports/``")."""
 
 from __future__ import annotations
 

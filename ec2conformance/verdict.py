@@ -1,4 +1,5 @@
-"""From findings to requirement statuses, a verdict and an exit status (INTERFACE.md).
+"""From findings to requirement statuses, a verdict and an exit status (the rules of the
+README's "Verdict and exit status").
 
 Pure functions over plain data, so the rules that users and CI rely on are tested directly.
 """
@@ -97,6 +98,66 @@ class RunResult:
         return {k: counts[k] for k in ("passed", "failed", "warned", "skipped", "waived", "error")}
 
 
+@dataclass
+class _Tally:
+    """One requirement's findings counted: the status each case gives, and what the
+    result reports of them."""
+
+    statuses: list[Status] = field(default_factory=list)
+    judged: int = 0
+    failed_cases: int = 0
+    first_failure: str | None = None
+    error_reason: str | None = None
+    skip_reasons: list[str] = field(default_factory=list)
+
+
+def _tally(findings: Iterable[Finding], *, counts_as_failure: bool, waived: bool) -> _Tally:
+    tally = _Tally()
+    for f in findings:
+        if f.status is not CaseStatus.SKIPPED:
+            tally.judged += 1
+        if f.status is CaseStatus.FAILED:
+            tally.failed_cases += 1
+            if tally.first_failure is None:
+                tally.first_failure = f.text()
+            if waived:
+                tally.statuses.append(Status.WAIVED)
+            else:
+                tally.statuses.append(Status.FAILED if counts_as_failure else Status.WARNED)
+        elif f.status is CaseStatus.ERROR:
+            tally.statuses.append(Status.ERROR)
+            tally.error_reason = tally.error_reason or f.message
+        elif f.status is CaseStatus.PASSED:
+            tally.statuses.append(Status.PASSED)
+        else:
+            tally.skip_reasons.append(f.message)
+    return tally
+
+
+def _reason(
+    status: Status,
+    tally: _Tally,
+    waiver: Waiver | None,
+    active_waiver: Waiver | None,
+    unselected_reason: str,
+) -> str | None:
+    """What ``summary.json`` says of the status: why skipped, the error, the waiver."""
+    if waiver is not None and active_waiver is None and status in (Status.FAILED, Status.WARNED):
+        return f"the waiver expired on {waiver.expires}"
+    if status is Status.SKIPPED:
+        return _most_common(tally.skip_reasons) or unselected_reason
+    if status is Status.ERROR:
+        return tally.error_reason
+    if status is Status.WAIVED and active_waiver is not None:
+        reason = f"waived: {active_waiver.reason}"
+        if active_waiver.link:
+            reason += f" ({active_waiver.link})"
+        return reason
+    if status is Status.PASSED and waiver is not None:
+        return "waived, but every case passed: the waiver can go"
+    return None
+
+
 def requirement_result(
     level: str,
     findings: Iterable[Finding],
@@ -107,52 +168,18 @@ def requirement_result(
     unselected_reason: str = "no case of this requirement was selected",
 ) -> RequirementResult:
     """Combine one requirement's findings by precedence (failed > error > warned > ...)."""
-    findings = list(findings)
-    counts_as_failure = level == "MUST" or strict
     active_waiver = waiver if waiver and waiver.active(today or date.today()) else None
-    statuses: list[Status] = []
-    first_failure: str | None = None
-    failed_cases = 0
-    error_reason: str | None = None
-    skip_reasons: list[str] = []
-    for f in findings:
-        if f.status is CaseStatus.FAILED:
-            failed_cases += 1
-            if first_failure is None:
-                first_failure = f.text()
-            if active_waiver is not None:
-                statuses.append(Status.WAIVED)
-            else:
-                statuses.append(Status.FAILED if counts_as_failure else Status.WARNED)
-        elif f.status is CaseStatus.ERROR:
-            statuses.append(Status.ERROR)
-            error_reason = error_reason or f.message
-        elif f.status is CaseStatus.PASSED:
-            statuses.append(Status.PASSED)
-        else:
-            skip_reasons.append(f.message)
-    judged = [f for f in findings if f.status is not CaseStatus.SKIPPED]
-    status = next((s for s in PRECEDENCE if s in statuses), Status.SKIPPED)
-    reason: str | None = None
-    if status is Status.SKIPPED:
-        reason = _most_common(skip_reasons) or unselected_reason
-    elif status is Status.ERROR:
-        reason = error_reason
-    elif status is Status.WAIVED and active_waiver is not None:
-        reason = f"waived: {active_waiver.reason}"
-        if active_waiver.link:
-            reason += f" ({active_waiver.link})"
-    elif status is Status.PASSED and waiver is not None:
-        reason = "waived, but every case passed: the waiver can go"
-    if waiver is not None and active_waiver is None and status in (Status.FAILED, Status.WARNED):
-        reason = f"the waiver expired on {waiver.expires}"
+    tally = _tally(
+        findings, counts_as_failure=level == "MUST" or strict, waived=active_waiver is not None
+    )
+    status = next((s for s in PRECEDENCE if s in tally.statuses), Status.SKIPPED)
     return RequirementResult(
         level=level,
         status=status,
-        cases=len(judged),
-        failed_cases=failed_cases,
-        first_failure=first_failure,
-        reason=reason,
+        cases=tally.judged,
+        failed_cases=tally.failed_cases,
+        first_failure=tally.first_failure,
+        reason=_reason(status, tally, waiver, active_waiver, unselected_reason),
     )
 
 

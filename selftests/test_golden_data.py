@@ -1,9 +1,11 @@
 """Self-tests of the contract's data in golden/: every file validates against its schema, ids
 are unique, every id and code the data names exists, the data covers every requirement of
-CONTRACT.md, and the golden XML is exactly the contract's."""
+the contract (read from beside the checkout where it is), and the golden XML is exactly the
+contract's."""
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import re
@@ -18,18 +20,16 @@ CONTRACT = ROOT.parent / "shared" / "spec" / "CONTRACT.md"
 DATA_FILES = sorted(p.name for p in GOLDEN.glob("*.json"))
 SCHEMAS = sorted(p.name for p in (GOLDEN / "schemas").glob("*.schema.json"))
 REQUIREMENTS = golden.requirements()
-GROUPS = {
-    "WIRE": "wire",
-    "AUTH": "auth",
-    "PERM": "permission",
-    "PARAM": "params",
-    "DISK": "disk",
-    "LIST": "lists",
-    "LAUNCH": "launch",
-    "RESP": "response",
-    "ERR": "errors",
-    "FUZZ": "fuzz",
-    "LIFE": "lifecycle",
+
+
+def _prefix(rid: str) -> str:
+    return rid.split("-")[0]
+
+
+#: Requirement-id prefix -> the groups its rows name (each must name exactly one).
+PREFIX_GROUPS = {
+    prefix: {row.group for rid, row in REQUIREMENTS.items() if _prefix(rid) == prefix}
+    for prefix in dict.fromkeys(_prefix(rid) for rid in REQUIREMENTS)
 }
 FIXED_STATUS = {"PERM-DRYRUN-PERMITTED": 412, "PERM-DRYRUN-DENIED": 403, "PERM-DENIED": 403}
 
@@ -125,7 +125,7 @@ def test_level_and_decided_match_the_contract(rid):
 @pytest.mark.parametrize("rid", list(REQUIREMENTS))
 def test_requirement_row_is_consistent(rid):
     row = REQUIREMENTS[rid]
-    assert row.group == GROUPS[rid.split("-")[0]]
+    assert PREFIX_GROUPS[_prefix(rid)] == {row.group}, "one group per id prefix"
     if row.group in ("response", "errors", "fuzz", "lifecycle"):
         assert row.stage is None
     else:
@@ -165,6 +165,11 @@ def test_expected_codes_are_the_contracts(rid):
     assert [c for c in codes if c not in ours] == []
     if ours and codes and row.judges == "outcome" and rid != "AUTH-BEFORE-DRYRUN":
         assert ours[0] == codes[0], "the first alternative is the strict one"
+
+
+def test_each_group_has_one_id_prefix():
+    groups = [group for (group,) in PREFIX_GROUPS.values()]
+    assert len(groups) == len(set(groups)), PREFIX_GROUPS
 
 
 def test_groups_are_registered_pytest_markers():
@@ -211,6 +216,20 @@ def test_normalisation_rule_names_a_real_element_and_requirement(rule):
         assert rule.echo["param"] in params
     if rule.pattern is not None:
         re.compile(rule.pattern)
+
+
+def test_the_comparison_judges_what_the_data_says():
+    """The structure and order requirements are the rows that name the golden response; a
+    rule the comparison leaves out is one judged across responses."""
+    norm = golden.normalisation()
+    naming_golden = {rid for rid, row in REQUIREMENTS.items() if "golden" in row.response}
+    assert {norm.structure, norm.order} == naming_golden
+    assert norm.golden == REQUIREMENTS[norm.structure].response["golden"]
+    ruled = {r.requirement for r in norm.rules if r.compared}
+    assert naming_golden | ruled == golden.COMPARE_REQUIREMENTS
+    for rule in norm.rules:
+        if not rule.compared:
+            assert rule.fresh and rule.requirement not in golden.COMPARE_REQUIREMENTS
 
 
 def test_golden_elements_are_allowed_by_the_model():
@@ -328,10 +347,33 @@ def test_error_envelope_refuses_paths():
         golden.error_envelope("../requirements")
 
 
-@pytest.mark.parametrize("module", ["golden.py", "oracle.py", "xmlsafe.py"])
-def test_data_modules_never_read_shared_at_run_time(module):
-    text = (ROOT / "ec2conformance" / module).read_text(encoding="utf-8")
+PACKAGE = ROOT / "ec2conformance"
+DATA_MODULES = [
+    *sorted((PACKAGE / "golden").glob("*.py")),
+    *sorted((PACKAGE / "oracle").glob("*.py")),
+    PACKAGE / "xmlsafe.py",
+]
+
+
+@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_data_modules_never_read_shared_at_run_time(path):
+    text = path.read_text(encoding="utf-8")
     assert "shared/spec" not in text and "CONTRACT.md" not in text
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "golden").glob("*.py")), ids=lambda p: p.name)
+def test_golden_imports_only_the_data_layer(path):
+    """ec2conformance.golden reads data and judges it: of the package it imports only
+    itself, the model and xmlsafe (never the registry, checks, plugin, cases, strategies)."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    allowed = ("ec2conformance.golden", "ec2conformance.model", "ec2conformance.xmlsafe")
+    ours = {n for n in imported if n.startswith(("ec2conformance", "strategies", "suites"))}
+    assert {n for n in ours if not n.startswith(allowed)} <= {"ec2conformance.GOLDEN"}
 
 
 def test_throttling_is_stated_once_in_substance():

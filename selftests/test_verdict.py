@@ -1,4 +1,4 @@
-"""The verdict rules of INTERFACE.md, applied to findings directly."""
+"""The verdict rules (README.md, "Verdict and exit status"), applied to findings directly."""
 
 from datetime import date
 
