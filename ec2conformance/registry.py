@@ -96,7 +96,7 @@ class Entry:
 
     @property
     def compared(self) -> bool:
-        """Whether the golden comparison judges it (a normalisation rule names it)."""
+        """Whether the golden comparison judges it (``golden/normalisation.json``)."""
         return self.id in _compared_ids()
 
     @property
@@ -162,7 +162,7 @@ def ids_judging(judges: Judges) -> tuple[str, ...]:
 
 @cache
 def _compared_ids() -> frozenset[str]:
-    return frozenset(rule.requirement for rule in golden.normalisation().rules)
+    return frozenset(golden.COMPARE_REQUIREMENTS)
 
 
 # --------------------------------------------------------------------------- registration
@@ -207,14 +207,15 @@ def is_gate(function: Callable[..., Any]) -> bool:
 
 
 def checks_for(ids: tuple[str, ...]) -> list[tuple[Callable[..., Any], tuple[str, ...]]]:
-    """The distinct checks of ``ids``, in the order of their first id, each with the ids of
-    ``ids`` it judges."""
+    """The distinct checks of ``ids``, gates first, then in the order of their first id,
+    each with the ids of ``ids`` it judges."""
     out: dict[Callable[..., Any], list[str]] = {}
     for rid in ids:
         function = _CHECKS.get(rid)
         if function is not None:
             out.setdefault(function, []).append(rid)
-    return [(function, tuple(rids)) for function, rids in out.items()]
+    ordered = sorted(out.items(), key=lambda item: not is_gate(item[0]))
+    return [(function, tuple(rids)) for function, rids in ordered]
 
 
 def strategy(*ids: str) -> Callable[[F], F]:

@@ -19,6 +19,7 @@ The lifecycle verifiers are in :mod:`ec2conformance.lifecycle`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 from hypothesis.strategies import SearchStrategy
 
-from ec2conformance import registry
+from ec2conformance import golden, registry
 from ec2conformance.cases import Case
 from ec2conformance.checks import Judge
 from ec2conformance.checks.success import integer_problems
@@ -110,6 +111,41 @@ def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
 
 
 VALID_REQUEST_NAMES = ("sample", "described", "leading-zeros")
+
+
+def edge_requests() -> list[tuple[str, RequestSpec]]:
+    """Valid requests at the edges of the domain (``golden/domain.json``), sent by every
+    run so that an endpoint that breaks at an edge is caught whatever the generated tests
+    happen to draw: the longest disk description, a non-ASCII one, the disk image numbered
+    2, the most group names, an image of 2 GiB (past a signed 32-bit byte count)."""
+    domain = golden.domain()
+    longest = int(domain["parameters"]["DiskImage.{N}.Description"]["max_length"])
+    groups = int(domain["list_max_entries"]["LaunchSpecification.GroupName.{N}"])
+    gib = int(domain["image_bytes_per_size_unit"])
+    base = sample()
+    renumbered = tuple(
+        (name.replace("DiskImage.1.", "DiskImage.2."), value) for name, value in base.params
+    )
+    return [
+        ("longest-disk-description", base.with_params(DiskImage__1__Description="d" * longest)),
+        ("non-ascii-disk-description", base.with_params(DiskImage__1__Description="système 😀")),
+        ("disk-image-2", replace(base, params=renumbered)),
+        (
+            "most-group-names",
+            base.plus(
+                *(
+                    (f"LaunchSpecification.GroupName.{i}", f"group-{i}")
+                    for i in range(1, groups + 1)
+                )
+            ),
+        ),
+        (
+            "image-of-2-gib",
+            base.with_params(
+                DiskImage__1__Image__Bytes=str(2 * gib), DiskImage__1__Volume__Size="2"
+            ),
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------- through boto3

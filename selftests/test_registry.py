@@ -114,3 +114,13 @@ def test_strict_narrows_to_the_first_alternative():
     assert [a.code for a in unknown.alternatives(strict=True, variant="malformed")] == [
         "InvalidConversionTaskId.Malformed"
     ]
+
+
+def test_gates_run_before_the_checks_they_guard():
+    """PARAM-DESCRIPTION-ECHO comes before the response rows in the contract's order, yet the
+    comparison that judges it must not look at a body whose envelope failed."""
+    ids = tuple(rid for rid, e in registry.entries().items() if e.judged_on_success)
+    assert ids[0] == "PARAM-DESCRIPTION-ECHO"
+    ordered = [check for check, _ in registry.checks_for(ids)]
+    gates = [i for i, check in enumerate(ordered) if registry.is_gate(check)]
+    assert gates == list(range(len(gates))) and len(gates) == 2
