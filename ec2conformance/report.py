@@ -35,6 +35,7 @@ class RunInfo:
     implements_import_instance: bool | None = None
     reason: str | None = None  # why the run is not-run, when it is
     safe_mode: bool = False
+    complete: bool = True  # False: interrupted (Ctrl-C, SIGTERM, --maxfail) before the end
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -45,6 +46,7 @@ def summary_document(info: RunInfo, result: RunResult) -> dict[str, Any]:
         "started": info.started,
         "finished": info.finished,
         "implements_import_instance": info.implements_import_instance,
+        "complete": info.complete,
         "verdict": result.verdict.value,
         "incomplete": result.incomplete,
         "requirements": {rid: r.as_json() for rid, r in sorted(result.requirements.items())},
@@ -57,18 +59,28 @@ def summary_document(info: RunInfo, result: RunResult) -> dict[str, Any]:
     return doc
 
 
-def write_json(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically (a reader never sees half a file)."""
+REPORT_MODE = 0o644
+"""The file mode of every report (they carry no credentials: exchanges are redacted)."""
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically (a reader never sees half a file; an earlier file stays whole until
+    the new one replaces it), with :data:`REPORT_MODE`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+            handle.write(text)
+        os.chmod(tmp, REPORT_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, document: Mapping[str, Any]) -> None:
+    """Write a JSON document as :func:`write_text` does."""
+    write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def summary_markdown(doc: Mapping[str, Any]) -> str:
@@ -76,7 +88,9 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
         "# ImportInstance conformance",
         "",
         f"- endpoint: `{doc['endpoint']}`",
-        f"- verdict: **{doc['verdict']}**" + (" (strict)" if doc["strict"] else ""),
+        f"- verdict: **{doc['verdict']}**"
+        + (" (strict)" if doc["strict"] else "")
+        + ("" if doc.get("complete", True) else " — the run was interrupted before its end"),
         f"- implements ImportInstance: {_yes_no(doc['implements_import_instance'])}",
         f"- started {doc['started']}, finished {doc['finished']}",
     ]
@@ -124,5 +138,5 @@ def _md_cell(text: str, limit: int = 160) -> str:
 def write_reports(directory: Path, info: RunInfo, result: RunResult) -> dict[str, Any]:
     doc = summary_document(info, result)
     write_json(directory / "summary.json", doc)
-    (directory / "summary.md").write_text(summary_markdown(doc), encoding="utf-8")
+    write_text(directory / "summary.md", summary_markdown(doc))
     return doc

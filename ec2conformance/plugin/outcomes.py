@@ -18,7 +18,7 @@ from ec2conformance import golden
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.report import RunInfo, write_reports
 from ec2conformance.state import STATE, RunState, now, state_of
-from ec2conformance.verdict import EXIT_CODES, compare_with_baseline, decide
+from ec2conformance.verdict import EXIT_CODES, Verdict, compare_with_baseline, decide
 
 NOT_IMPLEMENTED = (
     "the target does not implement ImportInstance: a plain valid request was answered "
@@ -120,6 +120,13 @@ def _baseline_extra(state: RunState) -> dict[str, Any]:
     return extra
 
 
+def _complete(session: pytest.Session, exitstatus: int) -> bool:
+    """Whether the run went to its end: not interrupted (Ctrl-C, SIGTERM), not stopped by
+    ``--maxfail`` or ``-x``."""
+    stopped = bool(session.shouldfail or session.shouldstop)
+    return exitstatus != pytest.ExitCode.INTERRUPTED and not stopped
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if STATE not in config.stash:
@@ -129,6 +136,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     levels = {rid: row.level for rid, row in golden.requirements().items()}
     state.result = decide(levels, state.findings, strict=state.target.strict, waivers=state.waivers)
+    complete = _complete(session, exitstatus)
+    if not complete and state.result.verdict is not Verdict.NON_CONFORMANT:
+        state.result.verdict = Verdict.INCONCLUSIVE  # nothing proves conformance half-way
     info = RunInfo(
         endpoint=state.target.endpoint,
         strict=state.target.strict,
@@ -136,6 +146,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         finished=now(),
         implements_import_instance=state.implements_import_instance,
         safe_mode=state.target.safe_mode,
+        complete=complete,
         extra=_baseline_extra(state),
     )
     write_reports(state.reports_dir, info, state.result)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import signal
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -171,6 +173,19 @@ def redirect_artifacts(config: pytest.Config, reports_dir: Path) -> None:
             setattr(config.option, option, str(reports_dir / Path(default).name))
 
 
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def stop_cleanly_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (a CI time limit, ``kill``) interrupts the run as Ctrl-C does, so that the
+    summary is still written, marked incomplete."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
 @pytest.hookimpl(tryfirst=True)  # before junitxml and allure read their paths
 def pytest_configure(config: pytest.Config) -> None:
     state = RunState()
@@ -186,6 +201,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state.fuzz.out = live_writer(config)
     if config.getoption("help") or config.getoption("collectonly"):
         return
+    stop_cleanly_on_sigterm(config)
     start = _Start(config, state)
     start.waivers_and_baseline()
     state.target = start.target()
