@@ -371,3 +371,30 @@ def test_a_defect_is_answered_as_internal_error(monkeypatch):
     assert response.status_code == 500
     assert etree.fromstring(response.get_data()).findtext("Errors/Error/Code") == "InternalError"
     assert [type(e) for e in app.defects] == [RuntimeError]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DiskImage.1.Image.Bytes",
+        "DiskImage.1.Volume.Size",
+        "LaunchSpecification.Placement.PartitionNumber",
+    ],
+)
+def test_a_number_of_100000_digits_is_refused_not_a_crash(name):
+    """Python refuses to convert a string of more than 4,300 digits: the reference bounds the
+    digits first, so such a value is InvalidParameterValue, never a 500."""
+    from ec2conformance.reference.syntax import parse_integer
+
+    with pytest.raises(EC2Error) as raised:
+        parse_integer(name, "9" * 100_000, (1, 2**63 - 1))
+    assert raised.value.code == Code.INVALID_PARAMETER_VALUE
+    assert parse_integer(name, "0" * 100 + "12", (1, 20)) == 12
+
+
+def test_the_endpoint_answers_a_huge_number_with_an_error(reference_client):
+    from ec2conformance.model import sample
+
+    exchange = reference_client.send(sample().with_params(DiskImage__1__Image__Bytes="9" * 20_000))
+    assert exchange.status == 400, exchange.describe()
+    assert b"InvalidParameterValue" in exchange.response_body

@@ -184,7 +184,7 @@ def parse_query_auth(pairs: Iterable[tuple[str, str]]) -> Claim:
     expires: int | None = None
     if "X-Amz-Expires" in values:
         raw = values["X-Amz-Expires"]
-        if not (raw.isascii() and raw.isdigit()):
+        if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 20:
             raise _incomplete("X-Amz-Expires must be a number of seconds.")
         expires = int(raw)
         if expires > MAX_EXPIRES:

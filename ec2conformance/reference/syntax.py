@@ -57,9 +57,24 @@ def unknown(name: str, reason: str = "") -> EC2Error:
     )
 
 
+MAX_DIGITS = 40
+"""Digits at most that are ever converted to a number (past every bound the contract has;
+Python refuses to convert more than a few thousand, and converting is quadratic)."""
+
+
+def bounded_int(text: str) -> int | None:
+    """``text`` (``-?[0-9]+``, already checked) as a number, or None when it has more
+    significant digits than any bound could allow."""
+    digits = text.lstrip("-").lstrip("0")
+    return None if len(digits) > MAX_DIGITS else int(text)
+
+
 def is_list_index(text: str) -> bool:
     """A list index by the value syntax: ``[1-9][0-9]*``, at most 2^31-1 (LIST-INDEX-INVALID)."""
-    return LIST_INDEX.fullmatch(text) is not None and int(text) <= MAX_LIST_INDEX
+    if LIST_INDEX.fullmatch(text) is None:
+        return False
+    number = bounded_int(text)
+    return number is not None and number <= MAX_LIST_INDEX
 
 
 def parse_boolean(name: str, value: str) -> bool:
@@ -75,9 +90,9 @@ def parse_integer(name: str, value: str, bounds: tuple[int, int]) -> int:
     """``-?[0-9]+`` (leading zeros allowed) within ``bounds`` (DISK-BYTES/SIZE, LAUNCH-INTEGER)."""
     if INTEGER.fullmatch(value) is None:
         raise invalid(name, value, "Expected an integer.")
-    number = int(value)
+    number = bounded_int(value)
     low, high = bounds
-    if not low <= number <= high:
+    if number is None or not low <= number <= high:
         raise invalid(name, value, f"Expected an integer from {low} to {high}.")
     return number
 
