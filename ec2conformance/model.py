@@ -154,6 +154,19 @@ class RequestSpec:
         return f"{' '.join(extras)} {shown}"
 
 
+MAX_DIGITS = 40
+"""Significant digits at most that the suite converts to a number: past every bound of the
+contract (2^63 has 19), and far below Python's limit of a few thousand, so a hostile value
+or answer is a wrong value, never a ValueError."""
+
+
+def bounded_int(text: str) -> int | None:
+    """``text`` (already matched ``-?[0-9]+``, white space allowed around it) as a number, or
+    None when it has more than :data:`MAX_DIGITS` significant digits."""
+    digits = text.strip().lstrip("+-").lstrip("0")
+    return None if len(digits) > MAX_DIGITS else int(text)
+
+
 def _short(value: str, limit: int = 24) -> str:
     text = value.encode("unicode_escape").decode("ascii")
     return text if len(text) <= limit else text[: limit - 1] + "…"

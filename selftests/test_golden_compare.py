@@ -521,3 +521,13 @@ def test_status_findings(code, status, expected):
     findings = golden.status_findings(code, status)
     assert [rid for rid, _ in findings] == expected
     assert all(message for _, message in findings)
+
+
+def test_an_answer_with_a_20000_digit_size_is_a_wrong_echo_not_a_crash():
+    from ec2conformance.model import sample
+
+    body = golden.golden_response().replace(
+        b"<size>1179593728</size>", b"<size>" + b"9" * 20_000 + b"</size>", 1
+    )
+    diffs = golden.compare_success(body, sample(), availability_zone="us-east-1a")
+    assert "RESP-VOLUME-ECHO" in {d.requirement for d in diffs}

@@ -943,3 +943,10 @@ def test_example_case_exercises_its_requirement(case):
         assert e.valid and e.acceptable[0] == SUCCESS, e.describe()
     else:
         assert rid in e.exercises, e.describe()
+
+
+def test_a_number_of_20000_digits_is_out_of_range_not_a_crash():
+    spec = sample().with_params(DiskImage__1__Image__Bytes="9" * 20_000)
+    assert _fault_ids(expect(spec, strict=True)) == ["DISK-BYTES-INVALID"]
+    listed = sample().plus(("LaunchSpecification.GroupName." + "1" * 20_000, "default"))
+    assert _fault_ids(expect(listed, strict=True)) == ["LIST-INDEX-INVALID"]

@@ -21,7 +21,7 @@ from xmldiff.actions import DeleteNode, InsertNode, MoveNode, RenameNode, Update
 
 from ec2conformance.golden.loaders import golden_response
 from ec2conformance.golden.rules import Rule, normalisation
-from ec2conformance.model import RequestSpec
+from ec2conformance.model import RequestSpec, bounded_int
 from ec2conformance.xmlsafe import local_name, parse_untrusted, strip_white_space
 
 __all__ = ["Difference", "DifferenceKind", "compare_success", "render_differences"]
@@ -81,7 +81,7 @@ def _path_of(el: etree._Element) -> str:
 
 def _as_integer(text: str, syntax: str) -> int | None:
     stripped = strip_white_space(text)
-    return int(stripped) if re.fullmatch(syntax, stripped) else None
+    return bounded_int(stripped) if re.fullmatch(syntax, stripped) else None
 
 
 _ISO = re.compile(

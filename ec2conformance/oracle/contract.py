@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from ec2conformance import golden
+from ec2conformance.model import bounded_int
 
 __all__ = [
     "Contract",
@@ -85,11 +86,12 @@ def has_surrogate(text: str) -> bool:
 def valid_index(index: str) -> bool:
     """Whether ``index`` is a list index by the value syntax."""
     syntax = value_syntax()
-    return bool(re.fullmatch(syntax["list_index"], index)) and (
-        int(index) <= syntax["list_index_maximum"]
-    )
+    if not re.fullmatch(syntax["list_index"], index):
+        return False
+    number = bounded_int(index)
+    return number is not None and number <= syntax["list_index_maximum"]
 
 
 def integer(value: str) -> int | None:
     """``value`` as an integer by the value syntax, or ``None``."""
-    return int(value) if re.fullmatch(value_syntax()["integer"], value) else None
+    return bounded_int(value) if re.fullmatch(value_syntax()["integer"], value) else None
