@@ -27,8 +27,10 @@ def _identities() -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signalled_run_writes_an_incomplete_summary(tmp_path, signum):
+def test_a_signalled_run_writes_an_incomplete_summary(tmp_path):
+    # SIGTERM (a CI time limit); the suite turns it into pytest's interrupt, as Ctrl-C is.
+    # SIGINT itself is not sent: a background job inherits it ignored.
+    signum = signal.SIGTERM
     (tmp_path / "summary.json").write_text('{"verdict": "conformant", "old": true}')
     command = [
         sys.executable,
