@@ -110,7 +110,7 @@ def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
     ]
 
 
-VALID_REQUEST_NAMES = ("sample", "described", "leading-zeros")
+VALID_REQUEST_NAMES = tuple(name for name, _ in valid_requests(""))
 
 
 def edge_requests() -> list[tuple[str, RequestSpec]]:

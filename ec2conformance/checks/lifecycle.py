@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore.session
-
 from ec2conformance import registry
 from ec2conformance.checks.answer import Answer, Problem
-from ec2conformance.checks.success import parse_with_botocore
+from ec2conformance.checks.success import output_shape, parse_with_botocore
 
 SAMPLE_DETAILS = ("VMDK", 1179593728)
 """The sample's disk image format and size, as DescribeConversionTasks must show them."""
@@ -30,8 +28,7 @@ def tasks_of(action: str, answer: Answer, body: bytes) -> list[dict[str, Any]] |
     """The conversion tasks a 200 XML answer lists (botocore's reading), else None."""
     if answer.status != 200 or not answer.is_xml:
         return None
-    shape = botocore.session.get_session().get_service_model("ec2").operation_model(action)
-    return parse_with_botocore(200, {}, body, shape.output_shape).get("ConversionTasks", [])
+    return parse_with_botocore(200, {}, body, output_shape(action)).get("ConversionTasks", [])
 
 
 @registry.check("LIFE-DESCRIBE")

@@ -7,6 +7,7 @@ compared, so the checks after them could not look.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import botocore.parsers
@@ -91,17 +92,11 @@ def check_golden(seen: Seen) -> list[Problem]:
     return problems
 
 
-class _Output:
-    """ImportInstance's output shape of botocore's EC2 model, loaded once."""
-
-    shape: Any = None
-
-    @classmethod
-    def of_import_instance(cls) -> Any:
-        if cls.shape is None:
-            model = botocore.session.get_session().get_service_model("ec2")
-            cls.shape = model.operation_model(ACTION).output_shape
-        return cls.shape
+@cache
+def output_shape(action: str) -> Any:
+    """The output shape of ``action`` in botocore's EC2 model, loaded once per action."""
+    model = botocore.session.get_session().get_service_model("ec2")
+    return model.operation_model(action).output_shape
 
 
 def parse_with_botocore(status: int, headers: dict[str, str], body: bytes, shape: Any) -> Any:
@@ -133,7 +128,7 @@ def check_sdk_parse(seen: Seen) -> list[Problem]:
             exchange.status or 0,
             dict(exchange.response_headers),
             exchange.response_body,
-            _Output.of_import_instance(),
+            output_shape(ACTION),
         )
     except Exception as exc:  # botocore raises several types on bad input
         return [Problem("RESP-SDK-PARSE", "botocore cannot parse the body", "", repr(exc)[:300])]

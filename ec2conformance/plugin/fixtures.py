@@ -10,6 +10,7 @@ import allure
 import pytest
 
 from ec2conformance.checks import Judge
+from ec2conformance.checks.judge import NO_DENIED_IDENTITY
 from ec2conformance.client import Client
 from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.model import Identity
@@ -18,9 +19,6 @@ from ec2conformance.state import RunState, Target, state_of
 
 KEPT_EXCHANGES = 16
 """Exchanges the run's client keeps (at most 1 MiB of body each)."""
-NO_DENIED_IDENTITY = (
-    "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
-)
 
 
 @pytest.fixture(scope="session")
