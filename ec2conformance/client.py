@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from ec2conformance.exchange import REDACTED, Exchange, PreparedExchange, Redactor
+from ec2conformance.health import Health
 from ec2conformance.model import AuthFault, Credentials, Identity, RequestSpec, Signing
 from ec2conformance.safety import NOT_SENT_REASON, SafeModeRefusal, safe_spec
 from ec2conformance.signing import Headers, host_header, sign_request
@@ -56,7 +57,10 @@ class Client:
     one that is missing raises :class:`MissingIdentity` before anything is sent. ``clock``
     gives the signing time (default: now, UTC). ``timeout`` bounds a whole exchange
     (connect, send, headers, body); ``max_response_bytes`` bounds the body kept.
-    ``exchanges`` holds the last ``max_exchanges`` exchanges, oldest first.
+    ``exchanges`` holds the last ``max_exchanges`` exchanges, oldest first. ``health`` (the
+    run's :class:`~ec2conformance.health.Health`) hears of every exchange and stops the client
+    sending once the target has stopped answering; ``ca_bundle`` is the PEM file an https
+    endpoint's certificate is checked against (default: the system's authorities).
 
     The client is safe to share between threads (sends are serialised). Environment proxy
     settings and ``.netrc`` are ignored: what is sent is exactly what is recorded.
@@ -73,6 +77,8 @@ class Client:
         clock: Callable[[], datetime] | None = None,
         max_exchanges: int = 100,
         safe_mode: bool = False,
+        health: Health | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -81,7 +87,11 @@ class Client:
             raise ValueError(f"endpoint must not have a query or fragment: {endpoint!r}")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._transport = BoundedTransport(
-            timeout=timeout, max_response_bytes=max_response_bytes, clock=self._clock
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+            clock=self._clock,
+            health=health,
+            ca_bundle=ca_bundle,
         )
         self.endpoint = endpoint
         self.region = region

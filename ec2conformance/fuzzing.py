@@ -42,6 +42,9 @@ class _OutOfTime(BaseException):
     BaseException, so Hypothesis neither shrinks nor reports it)."""
 
 
+DEFAULT_SHRINK_SECONDS = 60.0
+"""How long a generated test may shrink a failure before it reports the smallest so far."""
+
 BATCH_EXAMPLES = 200
 PROGRESS_EVERY = 2.0  # seconds between progress lines
 

@@ -18,6 +18,7 @@ import requests
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 
+from ec2conformance.health import Health
 from ec2conformance.model import Credentials
 from ec2conformance.transport import BoundedTransport
 
@@ -57,7 +58,15 @@ def _sender(transport: BoundedTransport) -> Any:
     return send
 
 
-def bounded_client(endpoint: str, region: str, credentials: Credentials, *, timeout: float) -> Any:
+def bounded_client(
+    endpoint: str,
+    region: str,
+    credentials: Credentials,
+    *,
+    timeout: float,
+    health: Health | None = None,
+    ca_bundle: str | None = None,
+) -> Any:
     """A boto3 EC2 client for ``endpoint`` (retries off) whose every exchange is bounded by
     ``timeout`` seconds in all and :data:`MAX_RESPONSE_BYTES`."""
     client = boto3.client(
@@ -69,7 +78,11 @@ def bounded_client(endpoint: str, region: str, credentials: Credentials, *, time
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
     transport = BoundedTransport(
-        timeout=timeout, max_response_bytes=MAX_RESPONSE_BYTES, clock=lambda: datetime.now(UTC)
+        timeout=timeout,
+        max_response_bytes=MAX_RESPONSE_BYTES,
+        clock=lambda: datetime.now(UTC),
+        health=health,
+        ca_bundle=ca_bundle,
     )
     client.meta.events.register("before-send.ec2", _sender(transport))
     return client

@@ -16,6 +16,8 @@ import pytest
 
 from ec2conformance import ROOT
 from ec2conformance.findings import Finding
+from ec2conformance.fuzzing import DEFAULT_SHRINK_SECONDS
+from ec2conformance.health import Health
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.verdict import BaselineComparison, RunResult, Waiver
 
@@ -53,6 +55,9 @@ class Target:
     allow_mutating: bool
     request_timeout: float
     embedded: bool
+    health: Health = field(default_factory=Health)
+    shrink_seconds: float = DEFAULT_SHRINK_SECONDS
+    ca_bundle: Path | None = None
 
     @property
     def has_denied_identity(self) -> bool:

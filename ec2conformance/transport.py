@@ -26,6 +26,7 @@ import urllib3.exceptions
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ec2conformance.exchange import shorten
+from ec2conformance.health import Health
 from ec2conformance.signing import Headers
 
 __all__ = ["BoundedTransport", "Transfer"]
@@ -65,26 +66,41 @@ class Transfer:
 class BoundedTransport:
     """Sends one request at a time within ``timeout`` seconds, keeping at most
     ``max_response_bytes`` of each body; safe to share between threads (sends are
-    serialised). ``clock`` stamps each :class:`Transfer`'s ``sent_at``."""
+    serialised). ``clock`` stamps each :class:`Transfer`'s ``sent_at``; ``health`` (the
+    run's :class:`~ec2conformance.health.Health`) hears of every exchange and may refuse to
+    send once the target has stopped answering."""
 
     def __init__(
-        self, *, timeout: float, max_response_bytes: int, clock: Callable[[], datetime]
+        self,
+        *,
+        timeout: float,
+        max_response_bytes: int,
+        clock: Callable[[], datetime],
+        health: Health | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         if timeout <= 0 or max_response_bytes < 0:
             raise ValueError("timeout must be positive and max_response_bytes not negative")
         self.timeout = float(timeout)
         self.max_response_bytes = max_response_bytes
         self._clock = clock
+        self._health = health
         self._lock = threading.Lock()
         self._watchdog = _Watchdog()
         self._session = requests.Session()
         self._session.trust_env = False
+        if ca_bundle is not None:  # a TLS failure is then the target's (transport errors)
+            self._session.verify = ca_bundle
         adapter = _DeadlineAdapter(self._watchdog)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
     def send(self, request: requests.PreparedRequest) -> Transfer:
-        """Send ``request`` as prepared and read its answer within the bounds."""
+        """Send ``request`` as prepared and read its answer within the bounds
+        (:class:`~ec2conformance.health.EndpointStoppedAnswering` once the target has stopped
+        answering)."""
+        if self._health is not None:
+            self._health.before_send()
         with self._lock:
             sent_at = self._clock()
             start = time.monotonic()
@@ -102,7 +118,10 @@ class BoundedTransport:
                 reading.let_go(reusable=reading.complete and not fired)
         if fired or reading.deadline_passed:
             reading.error = f"timeout after {self.timeout}s"
-        return reading.transfer(elapsed, sent_at)
+        transfer = reading.transfer(elapsed, sent_at)
+        if self._health is not None:  # outside the lock: the health probe sends too
+            self._health.after(transfer.status, transfer.error)
+        return transfer
 
     def _receive(self, request: requests.PreparedRequest, reading: _Reading) -> None:
         response = self._session.send(

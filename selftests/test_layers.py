@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ec2conformance.signing",
         "ec2conformance.safety",
         "ec2conformance.findings",
+        "ec2conformance.health",
     ),
     ("ec2conformance.exchange", "ec2conformance.transport"),
     ("ec2conformance.client", "ec2conformance.sdk"),

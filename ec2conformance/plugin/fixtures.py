@@ -47,6 +47,8 @@ def client(target: Target) -> Iterator[Client]:
         timeout=target.request_timeout,
         max_exchanges=KEPT_EXCHANGES,
         safe_mode=target.safe_mode,
+        health=target.health,
+        ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
     ) as c:
         yield c
 
@@ -66,6 +68,8 @@ def sdk_client(target: Target) -> Callable[[Identity], Any]:
                 target.region,
                 target.identities[identity],
                 timeout=target.request_timeout,
+                health=target.health,
+                ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
             )
         return made[identity]
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from ec2conformance import golden
+from ec2conformance.fuzzing import DEFAULT_SHRINK_SECONDS
+from ec2conformance.health import DEFAULT_LIMIT
 from ec2conformance.report import RunInfo, write_reports
 from ec2conformance.state import DEFAULT_REPORTS, now
 from ec2conformance.verdict import Verdict, decide
@@ -66,6 +68,21 @@ def _number(option: str, unit: str, low: float, high: float) -> Callable[[str], 
             raise _reject(option, f"{value!r} is not a number of {unit}") from None
         if not low < number <= high:
             raise _reject(option, f"{value!r} is not between {low:g} and {high:g} {unit}")
+        return number
+
+    return convert
+
+
+def _count(option: str, low: int, high: int) -> Callable[[str], int]:
+    """A converter of a whole number in [low, high]."""
+
+    def convert(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise _reject(option, f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise _reject(option, f"{value!r} is not between {low} and {high}")
         return number
 
     return convert
@@ -140,6 +157,32 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
             "type": _number("--request-timeout", "seconds", 0, 600),
             "default": 10.0,
             "help": "seconds per request (default 10)",
+        },
+    ),
+    (
+        "--max-unanswered",
+        {
+            "type": _count("--max-unanswered", 0, 1000),
+            "default": DEFAULT_LIMIT,
+            "help": f"stop sending after N consecutive requests get no whole answer "
+            f"(timeouts, resets, refusals; default {DEFAULT_LIMIT}, 0: never stop)",
+        },
+    ),
+    (
+        "--shrink-seconds",
+        {
+            "type": _number("--shrink-seconds", "seconds", 0, 24 * 3600),
+            "default": DEFAULT_SHRINK_SECONDS,
+            "help": "seconds a generated test may spend shrinking a failure "
+            f"(default {DEFAULT_SHRINK_SECONDS:g})",
+        },
+    ),
+    (
+        "--ca-bundle",
+        {
+            "type": _existing_file("--ca-bundle"),
+            "help": "PEM file of the certificate authorities an https endpoint is checked "
+            "against (default: the system's)",
         },
     ),
     (

@@ -24,6 +24,7 @@ import pytest
 from ec2conformance import golden, reference
 from ec2conformance.exchange import Redactor, redact_log_records
 from ec2conformance.fuzzing import FuzzFileWarning, FuzzSession
+from ec2conformance.health import Health
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.options import write_not_run
 from ec2conformance.state import STATE, RunState, Target
@@ -137,6 +138,9 @@ class _Start:
             allow_mutating=allow_mutating,
             request_timeout=self.option("request_timeout"),
             embedded=self.option("endpoint") is None,
+            health=Health(limit=self.option("max_unanswered")),
+            shrink_seconds=self.option("shrink_seconds"),
+            ca_bundle=self.option("ca_bundle"),
         )
 
 
