@@ -1,4 +1,4 @@
-"""The suite's pytest plugin, in four parts (each a pytest plugin module of its own):
+"""The suite's pytest plugin, in five parts (each a pytest plugin module of its own):
 
 - :mod:`~ec2conformance.plugin.options`: the command-line options and their checks;
 - :mod:`~ec2conformance.plugin.setup`: start-up: the target (starting the embedded reference
@@ -6,7 +6,9 @@
 - :mod:`~ec2conformance.plugin.fixtures`: what tests receive (``target``, ``client``,
   ``judge``, ``sdk_client``, ``fuzz``);
 - :mod:`~ec2conformance.plugin.outcomes`: each test's outcome as findings, then the verdict,
-  the exit status, ``reports/`` and the terminal summary.
+  the exit status, ``reports/`` and the terminal summary;
+- :mod:`~ec2conformance.plugin.health`: a target that stopped answering ends the run early
+  (the rest skipped with the reason, FUZZ-NO-SERVER-ERROR failed).
 
 Loaded by ``pytest.ini`` (``-p ec2conformance.plugin``, early, so that option values that look
 like paths parse) and by the repository's ``conftest.py``. Everything a run keeps lives in
@@ -18,4 +20,5 @@ pytest_plugins = [
     "ec2conformance.plugin.setup",
     "ec2conformance.plugin.fixtures",
     "ec2conformance.plugin.outcomes",
+    "ec2conformance.plugin.health",
 ]

@@ -14,6 +14,7 @@ from ec2conformance.checks.judge import NO_DENIED_IDENTITY
 from ec2conformance.client import Client
 from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.model import Identity
+from ec2conformance.plugin.health import install_probe
 from ec2conformance.sdk import bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
@@ -50,6 +51,7 @@ def client(target: Target) -> Iterator[Client]:
         health=target.health,
         ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
     ) as c:
+        install_probe(target.health, c.send)
         yield c
 
 
