@@ -53,8 +53,12 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event, drip_seconds: 
 
 
 @contextlib.contextmanager
-def hostile_server(mode: str, *, drip_seconds: float = 0.2) -> Iterator[str]:
-    """A hostile server on 127.0.0.1; yields its URL; stops every connection on exit."""
+def hostile_server(
+    mode: str, *, drip_seconds: float = 0.2, connections: list[int] | None = None
+) -> Iterator[str]:
+    """A hostile server on 127.0.0.1; yields its URL; stops every connection on exit.
+
+    ``connections``, if given, gets one item appended per connection accepted."""
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
@@ -68,6 +72,8 @@ def hostile_server(mode: str, *, drip_seconds: float = 0.2) -> Iterator[str]:
                 continue
             except OSError:
                 return
+            if connections is not None:
+                connections.append(1)
             thread = threading.Thread(
                 target=_serve, args=(conn, mode, stop, drip_seconds), daemon=True
             )

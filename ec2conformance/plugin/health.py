@@ -60,20 +60,30 @@ def _stopped(state: RunState, item: pytest.Item, reason: str) -> None:
 
 
 def _skip_when_stopped(item: pytest.Item) -> Any:
-    """The body of the setup and call wrappers: a stopped target skips the test."""
-    state = _state(item.config)
-    if state is not None and state.target is not None and state.target.health.stopped:
-        pytest.skip(state.target.health.stopped)
+    """The body of the setup and call wrappers: the send that found the target stopped
+    skips its test (FUZZ-NO-SERVER-ERROR is failed once with the reason)."""
     try:
         return (yield)
     except EndpointStoppedAnswering as exc:
+        state = _state(item.config)
         if state is not None:
             _stopped(state, item, str(exc))
         pytest.skip(str(exc))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> Any:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test after the target stopped answering is skipped before its fixtures are set up
+    (a plain hook, so that every wrapper around the setup has run its own part)."""
+    state = _state(item.config)
+    reason = state.target.health.stopped if state is not None and state.target else None
+    if state is not None and reason:
+        _stopped(state, item, reason)
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_runtest_setup")
+def setup_wrapper(item: pytest.Item) -> Any:
     return (yield from _skip_when_stopped(item))
 
 
