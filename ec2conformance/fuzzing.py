@@ -42,8 +42,28 @@ class _OutOfTime(BaseException):
     BaseException, so Hypothesis neither shrinks nor reports it)."""
 
 
+class _StopShrinking(BaseException):
+    """Report ``failure`` (of ``case``) as it is: shrinking it is not worth its cost (the
+    target answers every request that way, the request timed out, or the test's shrinking
+    time is spent). A BaseException, so that Hypothesis stops at once."""
+
+    def __init__(self, case: Case, failure: Exception, why: str) -> None:
+        super().__init__(why)
+        self.case = case
+        self.failure = failure
+        self.why = why
+
+    def reported(self) -> Exception:
+        """The failure, with a note saying why it is the case reported."""
+        self.failure.add_note(f"{self.why}\nthe failing case: {self.case.summary()}")
+        return self.failure
+
+
 DEFAULT_SHRINK_SECONDS = 60.0
 """How long a generated test may shrink a failure before it reports the smallest so far."""
+
+Diagnosis = Callable[[], "str | None"]
+"""Called after a case failed: why its failure should be reported unshrunk, or None."""
 
 BATCH_EXAMPLES = 200
 PROGRESS_EVERY = 2.0  # seconds between progress lines
@@ -175,14 +195,23 @@ class _Run:
         strategy: SearchStrategy[Case],
         check: Callable[[Case], Exchange | None],
         key: str,
+        *,
+        shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
+        diagnose: Diagnosis | None = None,
+        not_shrunk: Callable[[str, str], None] | None = None,
     ) -> None:
         self.session = session
         self.strategy = strategy
         self.check = check
         self.key = key
         self.failing: list[tuple[Case, Exception]] = []
+        self.failed: dict[Case, Exception] = {}  # cases that failed: never sent twice
         self.budget = session.budget()
         self.deadline = time.monotonic() + (self.budget or 0.0)
+        self.shrink_seconds = shrink_seconds
+        self.shrink_deadline: float | None = None  # set by the first failure of a batch
+        self.diagnose = diagnose
+        self.not_shrunk = not_shrunk or (lambda key, why: None)
 
     def attempt(self, case: Case) -> None:
         if self.budget is not None:
@@ -190,13 +219,36 @@ class _Run:
             if left <= 0:
                 raise _OutOfTime
             self.session.progress(self.key, left)
+        over = self.shrink_deadline is not None and time.monotonic() > self.shrink_deadline
+        if self.failing and over:
+            smallest, failure = self.failing[-1]
+            raise _StopShrinking(
+                smallest,
+                failure,
+                f"shrinking stopped after {self.shrink_seconds:g} s (--shrink-seconds): "
+                "the smallest failing case found so far is reported",
+            )
+        before = self.failed.get(case)
+        if before is not None:  # Hypothesis replays a failing case: its answer is known
+            raise before
         try:
             exchange = self.check(case)
         except Exception as exc:
-            self.failing.append((case, exc))
+            self._failed(case, exc)
             raise
         if exchange is not None:
             self.session.note_exchange(exchange)
+
+    def _failed(self, case: Case, exc: Exception) -> None:
+        first = not self.failing
+        self.failing.append((case, exc))
+        self.failed[case] = exc
+        if not first:
+            return
+        self.shrink_deadline = time.monotonic() + self.shrink_seconds
+        why = self.diagnose() if self.diagnose is not None else None
+        if why is not None:
+            raise _StopShrinking(case, exc, f"not shrunk: {why}") from exc
 
     def fresh(self) -> Callable[..., None]:
         """A new Hypothesis test of the strategy (Hypothesis settles its settings on the
@@ -241,8 +293,13 @@ class _Run:
             test = self.batch(number)
             number += 1
             self.failing.clear()
+            self.shrink_deadline = None
             try:
                 test()
+            except _StopShrinking as stop:
+                self.not_shrunk(self.key, stop.why)
+                self.session.keep_failure(self.key, stop.case, stop.failure)
+                first_failure = first_failure or stop.reported()
             except _OutOfTime:
                 if self.failing:  # found before the time ran out, shrunk as far as it got
                     case, exc = self.failing[-1]
@@ -265,11 +322,30 @@ def run_generated(
     check: Callable[[Case], Exchange | None],
     *,
     key: str,
+    shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
+    diagnose: Diagnosis | None = None,
+    not_shrunk: Callable[[str, str], None] | None = None,
 ) -> None:
     """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first; with
-    ``--fuzz-minutes``, as a session of batches until the test's share of the time is spent."""
-    run = _Run(session, strategy, check, key)
-    if run.budget is None:
-        run.with_saved_failures()()
-    else:
+    ``--fuzz-minutes``, as a session of batches until the test's share of the time is spent.
+
+    A failing case is shrunk for at most ``shrink_seconds``, and not at all when
+    ``diagnose`` (called after the first failure) gives a reason; a case that failed is
+    never sent again. ``not_shrunk(key, why)`` hears of every failure reported unshrunk."""
+    run = _Run(
+        session,
+        strategy,
+        check,
+        key,
+        shrink_seconds=shrink_seconds,
+        diagnose=diagnose,
+        not_shrunk=not_shrunk,
+    )
+    if run.budget is not None:
         run.session_run()
+        return
+    try:
+        run.with_saved_failures()()
+    except _StopShrinking as stop:
+        run.not_shrunk(key, stop.why)
+        raise stop.reported() from None

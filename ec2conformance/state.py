@@ -75,6 +75,7 @@ class RunState:
     waivers: dict[str, Waiver] = field(default_factory=dict)
     baseline: dict[str, str] | None = None
     implements_import_instance: bool | None = None
+    plain_outcome: tuple[int, str | None] | None = None  # the last plain valid request's
     not_run_reason: str | None = None
     server: RunningServer | None = None
     result: RunResult | None = None

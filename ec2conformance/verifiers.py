@@ -84,7 +84,18 @@ def verify_generated(
             return verify_outcome(judge, case)
         return verify_exchange(judge, key, case.spec)
 
-    run_generated(fuzz, strategy, one, key=key)
+    def not_shrunk(key: str, why: str) -> None:
+        judge.state.facts.setdefault("not_shrunk", {})[key] = why
+
+    run_generated(
+        fuzz,
+        strategy,
+        one,
+        key=key,
+        shrink_seconds=judge.target.shrink_seconds,
+        diagnose=judge.not_worth_shrinking,
+        not_shrunk=not_shrunk,
+    )
 
 
 def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:

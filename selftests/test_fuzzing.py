@@ -115,3 +115,68 @@ def test_a_session_stops_between_examples_when_its_time_is_spent(tmp_path):
     # Each example takes at least 0.1 s and the budget is checked before each: at most about
     # 5 fit in half a second, where a whole batch would have been 200.
     assert 1 <= len(seen) <= 8, len(seen)
+
+
+def _described(length: int) -> Case:
+    return Case(sample().with_params(Description="d" * length), "FUZZ-ORACLE")
+
+
+LENGTHS = st.integers(min_value=0, max_value=400).map(_described)
+
+
+def _fails_when_long(seen: list[Case]):
+    def check(case: Case) -> None:
+        seen.append(case)
+        if len(case.spec.get("Description") or "") > 100:
+            raise ConformanceFailure.single("FUZZ-ORACLE", "long")
+
+    return check
+
+
+def test_a_failure_is_shrunk_and_no_failing_case_is_sent_twice(tmp_path):
+    seen: list[Case] = []
+    with pytest.raises(ConformanceFailure) as raised:
+        run_generated(FuzzSession(tmp_path), LENGTHS, _fails_when_long(seen), key="K")
+    failing = [c for c in seen if len(c.spec.get("Description") or "") > 100]
+    assert len(failing) == len(set(failing)), "a case that failed was sent again"
+    assert "not shrunk" not in "".join(getattr(raised.value, "__notes__", []))
+    assert min(len(c.spec.get("Description")) for c in failing) == 101  # shrunk to the edge
+
+
+def test_a_failure_the_diagnosis_explains_is_reported_unshrunk(tmp_path):
+    seen: list[Case] = []
+    heard: list[tuple[str, str]] = []
+    with pytest.raises(ConformanceFailure) as raised:
+        run_generated(
+            FuzzSession(tmp_path),
+            LENGTHS,
+            _fails_when_long(seen),
+            key="K",
+            diagnose=lambda: "every request is answered 500",
+            not_shrunk=lambda key, why: heard.append((key, why)),
+        )
+    failing = [c for c in seen if len(c.spec.get("Description") or "") > 100]
+    assert len(failing) == 1, "nothing is sent after the first failure"
+    assert seen[-1] == failing[0]
+    assert heard == [("K", "not shrunk: every request is answered 500")]
+    notes = "\n".join(raised.value.__notes__)
+    assert "not shrunk: every request is answered 500" in notes
+    assert "the failing case:" in notes
+
+
+def test_shrinking_stops_when_its_time_is_spent(tmp_path):
+    seen: list[Case] = []
+    heard: list[str] = []
+    with pytest.raises(ConformanceFailure) as raised:
+        run_generated(
+            FuzzSession(tmp_path),
+            LENGTHS,
+            _fails_when_long(seen),
+            key="K",
+            shrink_seconds=0,
+            not_shrunk=lambda key, why: heard.append(why),
+        )
+    failing = [c for c in seen if len(c.spec.get("Description") or "") > 100]
+    assert len(failing) == 1 and seen[-1] == failing[0], "no shrink step after the time"
+    assert heard and heard[0].startswith("shrinking stopped after 0 s")
+    assert "the smallest failing case found so far" in "\n".join(raised.value.__notes__)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from ec2conformance import oracle, registry
-from ec2conformance.checks.answer import Answer, Problem, Seen
+from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
 from ec2conformance.checks.outcome import check_no_server_error, judge_outcome
 from ec2conformance.client import Client, Exchange
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
-from ec2conformance.model import ACTION, Identity, RequestSpec
+from ec2conformance.model import ACTION, Identity, RequestSpec, sample
 from ec2conformance.oracle import Expectation
 from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
@@ -62,6 +62,7 @@ class Judge:
     case_id: str
     failures: list[Finding] = field(default_factory=list)
     attach: Callable[[str, str], None] | None = None
+    last_exchange: Exchange | None = None
 
     # ---- recording
 
@@ -129,6 +130,7 @@ class Judge:
         spec = self.adapt(spec)
         for delay in (*THROTTLE_BACKOFF, None):
             exchange = self.client.send(spec)
+            self.last_exchange = exchange
             self.state.count_request()
             if self.attach is not None:
                 self.attach(spec.summary()[:120], exchange.describe())
@@ -247,10 +249,44 @@ class Judge:
         status = answer.status
         if not plain or status is None:
             return
+        self.state.plain_outcome = (status, answer.code)
         if status == 501 or answer.code == "InvalidAction" or (status >= 500 and not answer.is_xml):
             self.state.implements_import_instance = False
         elif status in (200, 412) and self.state.implements_import_instance is None:
             self.state.implements_import_instance = True
+
+    def not_worth_shrinking(self) -> str | None:
+        """After a generated case failed: why its failure should be reported as it is.
+
+        Its request got no answer in time (each shrink step would wait as long), or it got
+        the very error a plain valid request gets (the target answers everything that way:
+        a smaller case would only say the same)."""
+        exchange = self.last_exchange
+        if exchange is None:
+            return None
+        if exchange.status is None:
+            if (exchange.error or "").startswith("timeout"):
+                return (
+                    f"its request got no answer ({exchange.error}); each shrink step "
+                    "would wait as long"
+                )
+            return None
+        failed = (exchange.status, Answer.read(exchange).code)
+        plain = self.state.plain_outcome or self._learn_plain_outcome()
+        if plain is None or plain[0] in (200, 412) or failed != plain:
+            return None
+        return (
+            "the target answers a plain valid request the same way "
+            f"({outcome_text(*plain)}): a smaller case would say no more"
+        )
+
+    def _learn_plain_outcome(self) -> tuple[int, str | None] | None:
+        """Send the contract's sample once, to learn how the target answers a plain valid
+        request (the run had sent none yet)."""
+        exchange = self.send(sample())
+        if exchange.status is not None:
+            self.state.plain_outcome = (exchange.status, Answer.read(exchange).code)
+        return self.state.plain_outcome
 
 
 def _echo_problems(row: str | None, seen: Seen, problems: list[Problem]) -> list[Problem]:

@@ -173,6 +173,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             tr.write_line(f"worse    {rid}: {before} -> {after}")
         for rid, before, after in state.baseline_comparison.better:
             tr.write_line(f"better   {rid}: {before} -> {after}")
+    _say_not_shrunk(tr, state.facts.get("not_shrunk", {}))
     if state.implements_import_instance is False:
         tr.write_line(NOT_IMPLEMENTED)
     totals = ", ".join(f"{v} {k}" for k, v in state.result.totals().items() if v)
@@ -181,3 +182,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         f"verdict: {state.result.verdict.value}{mode} against {state.target.endpoint} "
         f"({totals}); reports in {state.reports_dir}"
     )
+
+
+def _say_not_shrunk(tr: Any, not_shrunk: dict[str, str]) -> None:
+    """Once per reason: which generated tests reported their failure without shrinking it."""
+    by_reason: dict[str, list[str]] = {}
+    for key, why in not_shrunk.items():
+        by_reason.setdefault(why, []).append(key)
+    for why, keys in by_reason.items():
+        tr.write_line(f"{len(keys)} generated test(s) reported unshrunk ({', '.join(keys)}): {why}")
