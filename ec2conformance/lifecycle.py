@@ -109,3 +109,42 @@ def verify_dry_run_leaves_nothing(judge: Judge) -> None:
         pytest.skip("Describe did not answer 200 before and after")
     with judge.case():
         judge.judge((rid,), check_no_side_effect(before, after, marker), exchange)
+
+
+CANCEL_AT_END_LIMIT = 5000
+"""Tasks cancelled at the end of a run at most (one request each)."""
+
+
+def cancel_created(client: Client, state: RunState) -> None:
+    """Cancel the conversion tasks the run created, where the target has
+    CancelConversionTask (taken to, when it has DescribeConversionTasks), and say in the
+    run's facts what was created and cancelled. The embedded endpoint ends with the run:
+    nothing is cancelled there. Nothing is sent once the target has stopped answering."""
+    target = state.target
+    created = list(state.created_tasks)
+    facts: dict[str, Any] = {"created": len(created), "cancelled": 0, "not_cancelled": []}
+    state.facts["tasks"] = facts
+    if not created or target is None:
+        return
+    if target.embedded:
+        facts["note"] = "the embedded endpoint ends with the run: nothing to cancel"
+        return
+    if target.health.stopped:
+        facts["note"] = "not cancelled: the target stopped answering"
+        facts["not_cancelled"] = created
+        return
+    if target.safe_mode or not has_describe(client, state):
+        facts["note"] = "not cancelled: the target has no DescribeConversionTasks"
+        facts["not_cancelled"] = created
+        return
+    for task_id in created[:CANCEL_AT_END_LIMIT]:
+        if target.health.stopped:
+            facts["not_cancelled"].append(task_id)
+            continue
+        exchange = client.send(RequestSpec.of([("ConversionTaskId", task_id)], action=CANCEL))
+        state.count_request()
+        if exchange.status == 200:
+            facts["cancelled"] += 1
+        else:
+            facts["not_cancelled"].append(task_id)
+    facts["not_cancelled"] += created[CANCEL_AT_END_LIMIT:]

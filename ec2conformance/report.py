@@ -102,6 +102,15 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
         lines.append(f"- incomplete (MUST skipped): {', '.join(doc['incomplete'])}")
     totals = doc["totals"]
     lines.append("- totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    facts = doc.get("facts", {})
+    if facts.get("stopped_answering"):
+        lines.append(f"- {facts['stopped_answering']}: the tests after it were skipped")
+    tasks = facts.get("tasks")
+    if tasks and tasks.get("created"):
+        lines.append(
+            f"- conversion tasks: {tasks['created']} created, {tasks['cancelled']} cancelled"
+            + (f" ({tasks['note']})" if tasks.get("note") else "")
+        )
     if doc.get("baseline"):
         base = doc["baseline"]
         lines.append(

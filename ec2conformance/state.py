@@ -75,7 +75,7 @@ class RunState:
     waivers: dict[str, Waiver] = field(default_factory=dict)
     baseline: dict[str, str] | None = None
     implements_import_instance: bool | None = None
-    plain_outcome: tuple[int, str | None] | None = None  # the last plain valid request's
+    sample_outcome: tuple[int, str | None] | None = None  # how the sample was answered
     not_run_reason: str | None = None
     server: RunningServer | None = None
     result: RunResult | None = None
@@ -84,6 +84,7 @@ class RunState:
     recorded_by_case: dict[str, set[str]] = field(default_factory=dict)
     seen_request_ids: set[str] = field(default_factory=set)  # RESP-REQUEST-ID freshness
     seen_task_ids: set[str] = field(default_factory=set)  # RESP-TASK-ID freshness
+    created_tasks: dict[str, None] = field(default_factory=dict)  # ids, in creation order
     fuzz: FuzzSession | None = None
 
     def record(self, finding: Finding) -> None:

@@ -165,6 +165,7 @@ class Judge:
         exchange = self.send(spec)
         answer = Answer.read(exchange)
         self._note_implementation(spec, expectation, answer)
+        self._note_created(spec, answer)
         judge_outcome(self, requirement, expectation, exchange, answer, row=row)
         self.answer_checks(spec, expectation, exchange, answer, row=requirement if row else None)
         return exchange
@@ -249,17 +250,24 @@ class Judge:
         status = answer.status
         if not plain or status is None:
             return
-        self.state.plain_outcome = (status, answer.code)
         if status == 501 or answer.code == "InvalidAction" or (status >= 500 and not answer.is_xml):
             self.state.implements_import_instance = False
         elif status in (200, 412) and self.state.implements_import_instance is None:
             self.state.implements_import_instance = True
 
+    def _note_created(self, spec: RequestSpec, answer: Answer) -> None:
+        """Remember the tasks an ImportInstance answered 200 created (cancelled at the end)."""
+        if answer.status == 200 and spec.get("Action") == ACTION:
+            for element in answer.elements("conversionTaskId"):
+                task_id = (element.text or "").strip()
+                if task_id:
+                    self.state.created_tasks[task_id] = None
+
     def not_worth_shrinking(self) -> str | None:
         """After a generated case failed: why its failure should be reported as it is.
 
         Its request got no answer in time (each shrink step would wait as long), or it got
-        the very error a plain valid request gets (the target answers everything that way:
+        the very error the contract's sample gets (the target answers everything that way:
         a smaller case would only say the same)."""
         exchange = self.last_exchange
         if exchange is None:
@@ -272,21 +280,21 @@ class Judge:
                 )
             return None
         failed = (exchange.status, Answer.read(exchange).code)
-        plain = self.state.plain_outcome or self._learn_plain_outcome()
+        plain = self.state.sample_outcome or self._learn_sample_outcome()
         if plain is None or plain[0] in (200, 412) or failed != plain:
             return None
         return (
-            "the target answers a plain valid request the same way "
+            "the target answers the contract's sample request the same way "
             f"({outcome_text(*plain)}): a smaller case would say no more"
         )
 
-    def _learn_plain_outcome(self) -> tuple[int, str | None] | None:
-        """Send the contract's sample once, to learn how the target answers a plain valid
-        request (the run had sent none yet)."""
+    def _learn_sample_outcome(self) -> tuple[int, str | None] | None:
+        """Send the contract's sample (the case without any fault) once per run, to learn
+        how the target answers it."""
         exchange = self.send(sample())
-        if exchange.status is not None:
-            self.state.plain_outcome = (exchange.status, Answer.read(exchange).code)
-        return self.state.plain_outcome
+        # No answer is remembered as status 0 (matches no failure), so it is asked once.
+        self.state.sample_outcome = (exchange.status or 0, Answer.read(exchange).code)
+        return self.state.sample_outcome
 
 
 def _echo_problems(row: str | None, seen: Seen, problems: list[Problem]) -> list[Problem]:

@@ -13,6 +13,7 @@ from ec2conformance.checks import Judge
 from ec2conformance.checks.judge import NO_DENIED_IDENTITY
 from ec2conformance.client import Client
 from ec2conformance.fuzzing import FuzzSession
+from ec2conformance.lifecycle import cancel_created
 from ec2conformance.model import Identity
 from ec2conformance.plugin.health import install_probe
 from ec2conformance.sdk import bounded_client
@@ -37,7 +38,7 @@ def target(run_state: RunState) -> Target:
 
 
 @pytest.fixture(scope="session")
-def client(target: Target) -> Iterator[Client]:
+def client(target: Target, run_state: RunState) -> Iterator[Client]:
     """One client (one connection pool) for the whole run. It keeps only the last few
     exchanges: each failure carries its own exchange's description, so a long run's memory
     does not grow with the bodies it has seen."""
@@ -53,6 +54,7 @@ def client(target: Target) -> Iterator[Client]:
     ) as c:
         install_probe(target.health, c.send)
         yield c
+        cancel_created(c, run_state)
 
 
 @pytest.fixture(scope="session")
