@@ -24,6 +24,7 @@ import pytest
 from ec2conformance import oracle, registry
 from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
 from ec2conformance.checks.outcome import check_no_server_error, judge_outcome
+from ec2conformance.checks.success import READS_RAW_BODY
 from ec2conformance.client import Client, Exchange
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.model import ACTION, Identity, RequestSpec, sample
@@ -198,7 +199,7 @@ class Judge:
         unjudged: dict[str, str] = {}
         blocked: Problem | None = None
         for check, rids in registry.checks_for(ids):
-            if blocked is not None and not registry.is_gate(check):
+            if blocked is not None and not _looks_past_gates(check):
                 why = f"not judged: {blocked.requirement} failed first ({blocked.message})"
                 unjudged.update(dict.fromkeys(rids, why))
                 continue
@@ -308,6 +309,10 @@ class Judge:
         if exchange.status is not None:
             self.state.plain_outcome = (exchange.status, Answer.read(exchange).code)
         return self.state.plain_outcome
+
+
+def _looks_past_gates(check: Callable[..., object]) -> bool:
+    return registry.is_gate(check) or check in READS_RAW_BODY
 
 
 def _nothing_to_read(answer: Answer) -> str:

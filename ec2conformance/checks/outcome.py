@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ec2conformance import registry, xmlsafe
-from ec2conformance.checks.answer import Answer, Problem, acceptable_text, outcome_text
+from ec2conformance.checks.answer import (
+    Answer,
+    Problem,
+    acceptable_text,
+    outcome_text,
+    redirect_text,
+)
 from ec2conformance.client import Exchange
 from ec2conformance.model import ACTION
 from ec2conformance.oracle import Expectation
@@ -60,9 +66,15 @@ def check_no_server_error(exchange: Exchange, answer: Answer) -> list[Problem]:
     problems = []
     if exchange.error:  # an answer that broke off or ran past the deadline
         problems.append(Problem(rid, "the answer broke off", "all of it", exchange.error))
+    elif exchange.truncated:
+        received = f"more than {len(exchange.response_body)} bytes (reading stopped there)"
+        problems.append(Problem(rid, "a body longer than the limit", "a bounded body", received))
     if answer.status >= 500:
         problems.append(Problem(rid, "server error", "no 5xx", str(answer.status)))
-    if not answer.is_xml:
+    redirect = redirect_text(exchange)
+    if redirect is not None:
+        problems.append(Problem(rid, "a redirect", "an answer", redirect))
+    elif not answer.is_xml and not exchange.error and not exchange.truncated:
         problems.append(Problem(rid, "the body is not XML", "XML", answer.parse_error or ""))
     return problems
 
@@ -113,6 +125,9 @@ def judge_outcome(
         return
     rids = (requirement,) if row else expectation.record_against(answer.status, answer.code)
     received = outcome_text(answer.status, answer.code)
+    redirect = redirect_text(exchange)
+    if redirect is not None:
+        received += f" ({redirect})"
     for rid in rids or ("FUZZ-ORACLE",):
         judge.fail(Problem(rid, "wrong outcome", expected, received), exchange)
 

@@ -128,8 +128,20 @@ def integer_problems(volumes: list[dict[str, Any]], *, absent_ok: bool) -> list[
 
 @registry.check("RESP-SDK-PARSE")
 def check_sdk_parse(seen: Seen) -> list[Problem]:
-    """botocore's EC2 parser reads the body into the model's types."""
+    """botocore's EC2 parser reads the body into the model's types.
+
+    It reads the raw body, not the suite's reading of it, so it runs even after a gate
+    found a problem (``READS_RAW_BODY``). A body that broke off, was cut at the cap or
+    declares a DOCTYPE or an entity is not given to botocore: it cannot be read."""
     exchange = seen.exchange
+    rid = "RESP-SDK-PARSE"
+    if exchange.error or exchange.truncated:
+        why = seen.answer.parse_error or exchange.error or "the body was cut at the cap"
+        return [Problem(rid, "botocore cannot read an incomplete answer", "all of it", why)]
+    declaration = xmlsafe.declaration_in(exchange.response_body)
+    if declaration is not None:
+        received = f"the body contains {declaration} (refused, never expanded)"
+        return [Problem(rid, "botocore is not given an unsafe body", "no DOCTYPE", received)]
     try:
         parsed = parse_with_botocore(
             exchange.status or 0,
@@ -138,7 +150,7 @@ def check_sdk_parse(seen: Seen) -> list[Problem]:
             output_shape(ACTION),
         )
     except Exception as exc:  # botocore raises several types on bad input
-        return [Problem("RESP-SDK-PARSE", "botocore cannot parse the body", "", repr(exc)[:300])]
+        return [Problem(rid, "botocore cannot parse the body", "", repr(exc)[:300])]
     task = parsed.get("ConversionTask")
     if not isinstance(task, dict):
         return [
@@ -151,3 +163,7 @@ def check_sdk_parse(seen: Seen) -> list[Problem]:
         Problem("RESP-SDK-PARSE", message, "int")
         for message in integer_problems(volumes, absent_ok=True)
     ]
+
+
+READS_RAW_BODY = frozenset({check_sdk_parse})
+"""Checks that read the raw body themselves: a failed gate does not keep them from it."""
