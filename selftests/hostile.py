@@ -19,21 +19,29 @@ connection in one of these ways (``mode``; :data:`MODES` lists them):
 - ``redirect-loop``: a 307 to the same URL, every time;
 - ``redirect-away``: a 307 to another host name (``localhost``, path ``/elsewhere``);
 - ``many-headers``: a 200 with 10,000 headers;
-- ``long-header``: a 200 with one header line of 1 MB.
+- ``long-header``: a 200 with one header line of 1 MB;
+- ``relay``: not hostile: every request is passed to ``upstream`` (a plain http endpoint)
+  and its answer back, so that with ``tls`` a correct endpoint speaks https.
 
-With ``tls`` (a certificate and key file) every connection is wrapped in TLS first.
+With ``tls`` (a certificate and key file, see :func:`self_signed_certificate`) every
+connection is wrapped in TLS first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import ipaddress
 import random
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
 NAMESPACE = b"http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -79,6 +87,7 @@ MODES = (
     "redirect-away",
     "many-headers",
     "long-header",
+    "relay",
 )
 
 
@@ -95,6 +104,28 @@ def _read_request(conn: socket.socket) -> bytes:
     return data
 
 
+def _read_message(sock: socket.socket, data: bytes = b"") -> tuple[bytes, bytes] | None:
+    """One HTTP message with a ``Content-Length`` body (or none): (message, what followed),
+    or None when the peer closed first."""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        rest += chunk
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
+
+
 def _path_of(head: bytes) -> str:
     parts = head.split(b"\r\n", 1)[0].split(b" ")
     return parts[1].decode("latin-1") if len(parts) >= 2 else ""
@@ -109,7 +140,8 @@ def _success_body(counter: int, description: bytes = b"an import") -> bytes:
 
 
 class _Server:
-    def __init__(self, mode: str, drip_seconds: float, port: int) -> None:
+    def __init__(self, mode: str, drip_seconds: float, port: int, upstream: str | None) -> None:
+        self.upstream = upstream
         self.mode = mode
         self.drip_seconds = drip_seconds
         self.port = port
@@ -117,8 +149,20 @@ class _Server:
         self.counter = 0
         self.rng = random.Random(20161115)
         self.lock = threading.Lock()
+        self.open: set[socket.socket] = set()
+
+    def close_all(self) -> None:
+        """Wake every connection still open (a relay waiting for a client's next request)."""
+        with self.lock:
+            for conn in self.open:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
 
     def serve(self, conn: socket.socket, paths: list[str] | None) -> None:
+        if self.mode == "relay":
+            with conn, contextlib.suppress(OSError, ValueError):
+                self.relay(conn, paths)
+            return
         with conn, contextlib.suppress(OSError):
             head = _read_request(conn)
             if paths is not None:
@@ -209,10 +253,79 @@ class _Server:
         extra = b"X-Long: " + b"a" * (1 << 20) + b"\r\n"
         conn.sendall(_answer(_success_body(counter), extra=extra))
 
+    def relay(self, conn: socket.socket, paths: list[str] | None) -> None:
+        assert self.upstream is not None, "relay needs an upstream"
+        parts = urlsplit(self.upstream)
+        address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        conn.settimeout(30)
+        pending = b""
+        while not self.stop.is_set():
+            request = _read_message(conn, pending)
+            if request is None:
+                return
+            message, pending = request
+            if paths is not None:
+                paths.append(_path_of(message))
+            with socket.create_connection(address, timeout=30) as upstream:
+                upstream.sendall(message)
+                answer = _read_message(upstream)
+            if answer is None:
+                return
+            conn.sendall(answer[0])
+
 
 _HANDLERS: dict[str, Callable[[_Server, socket.socket, int, bytes], None]] = {
-    mode: getattr(_Server, mode.replace("-", "_")) for mode in MODES
+    mode: getattr(_Server, mode.replace("-", "_")) for mode in MODES if mode != "relay"
 }
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, written into ``directory``
+    (made with the ``cryptography`` package where it is installed, else ``openssl``)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise RuntimeError("neither cryptography nor openssl is available") from None
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return cert, key
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private, hashes.SHA256())
+    )
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, key
 
 
 @contextlib.contextmanager
@@ -223,18 +336,19 @@ def hostile_server(
     connections: list[int] | None = None,
     paths: list[str] | None = None,
     tls: tuple[Path, Path] | None = None,
+    upstream: str | None = None,
 ) -> Iterator[str]:
     """A hostile server on 127.0.0.1; yields its URL; stops every connection on exit.
 
     ``connections``, if given, gets one item appended per connection accepted; ``paths``
     the path of every request that arrived. ``tls`` is (certificate file, key file): the
-    server then speaks https."""
-    if mode not in _HANDLERS:
+    server then speaks https. ``upstream`` is the endpoint ``relay`` passes requests to."""
+    if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     port = listener.getsockname()[1]
-    server = _Server(mode, drip_seconds, port)
+    server = _Server(mode, drip_seconds, port, upstream)
     context = None
     if tls is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -242,6 +356,8 @@ def hostile_server(
     threads: list[threading.Thread] = []
 
     def handle(conn: socket.socket) -> None:
+        with server.lock:
+            server.open.add(conn)
         if context is not None:
             try:
                 conn.settimeout(5)
@@ -272,6 +388,7 @@ def hostile_server(
         yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.stop.set()
+        server.close_all()
         listener.close()
         acceptor.join(5)
         for thread in threads:
