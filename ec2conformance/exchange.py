@@ -145,6 +145,9 @@ class Exchange:
             kind = self.content_type or "no content type"
             size = f"{len(self.response_body)} bytes" + (" (truncated)" if self.truncated else "")
             lines.append(f"-> {self.status} {kind}, {size}, {self.elapsed:.3f}s")
+            location = self.header("Location") if 300 <= self.status < 400 else None
+            if location is not None:
+                lines.append(f"   Location: {shorten(location, 200)} (not followed)")
             if self.error:
                 lines.append(f"   then: {self.error}")
             if self.response_body:

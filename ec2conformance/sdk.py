@@ -18,6 +18,7 @@ import requests
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 
+from ec2conformance import xmlsafe
 from ec2conformance.health import Health
 from ec2conformance.model import Credentials
 from ec2conformance.transport import BoundedTransport
@@ -28,7 +29,25 @@ MAX_RESPONSE_BYTES = 1 << 20
 
 class NoAnswer(Exception):
     """The target did not answer an SDK call in full within the deadline (or closed the
-    connection, or sent more than the cap): its failure, with the transport's reason."""
+    connection, or sent more than the cap): its failure, with the transport's reason.
+
+    ``status`` is the answer's status when its head arrived before it broke off (or before
+    the body passed the cap), else None."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class UnsafeAnswer(Exception):
+    """The answer's body declares a DOCTYPE or an entity: refused before botocore's parser
+    (which would expand internal entities) sees it; the target's failure."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
 
 
 class _Body:
@@ -49,8 +68,15 @@ def _sender(transport: BoundedTransport) -> Any:
         prepared.body = request.body
         transfer = transport.send(prepared)
         if transfer.status is None or transfer.error or transfer.truncated:
-            reason = transfer.error or f"a body longer than {transport.max_response_bytes} bytes"
-            raise NoAnswer(reason)
+            reason = transfer.error or (
+                f"a body longer than {transport.max_response_bytes} bytes (reading stopped there)"
+            )
+            raise NoAnswer(reason, transfer.status)
+        declaration = xmlsafe.declaration_in(transfer.body)
+        if declaration is not None:
+            raise UnsafeAnswer(
+                f"the body contains {declaration} (refused, never expanded)", transfer.status
+            )
         return AWSResponse(
             request.url, transfer.status, dict(transfer.headers), _Body(transfer.body)
         )

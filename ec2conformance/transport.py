@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -320,6 +321,16 @@ def _error_text(exc: BaseException) -> str:
             current = current.__cause__ or current.__context__
     root = chain[-1]
     detail = shorten(f"{type(root).__name__}: {root}", 200)
+    verification = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if verification is not None:
+        why = getattr(verification, "verify_message", None) or str(verification)
+        return (
+            f"TLS: the endpoint's certificate is not trusted ({shorten(why, 120)}); "
+            "give --ca-bundle PATH to trust its authority"
+        )
+    tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+    if tls is not None:
+        return f"TLS failed: {shorten(f'{type(tls).__name__}: {tls}', 200)}"
     # NewConnectionError subclasses urllib3's ConnectTimeoutError: test it first.
     if any(
         isinstance(e, urllib3.exceptions.NewConnectionError | ConnectionRefusedError) for e in chain

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
 from botocore.parsers import ResponseParserError
 from hypothesis.strategies import SearchStrategy
 
@@ -32,10 +32,11 @@ from ec2conformance.cases import Case
 from ec2conformance.checks import Judge
 from ec2conformance.checks.success import integer_problems
 from ec2conformance.client import Exchange
+from ec2conformance.exchange import shorten
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import Identity, RequestSpec, sample, sample_api_parameters
-from ec2conformance.sdk import NoAnswer
+from ec2conformance.sdk import NoAnswer, UnsafeAnswer
 from ec2conformance.state import Target
 
 UNPARSEABLE = "(botocore could not parse the answer)"
@@ -167,9 +168,14 @@ def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, st
 
     The status is read from the HTTP response before botocore parses it, so an answer
     botocore cannot parse (a non-XML 500, say) still has its status; its code is then
-    :data:`UNPARSEABLE` and the result None. No answer within the bounds
-    (:class:`~ec2conformance.sdk.NoAnswer`) is status None, the reason in the code's place.
-    A success has code None.
+    :data:`UNPARSEABLE` and the result None. An answer whose head arrived but whose body
+    broke off or passed the cap (:class:`~ec2conformance.sdk.NoAnswer` with a status) has
+    that status and ``(the answer broke off: ...)`` as its code; one whose body declares a
+    DOCTYPE or an entity (:class:`~ec2conformance.sdk.UnsafeAnswer`, never given to botocore)
+    has ``(refused: ...)``. No answer within the bounds
+    (:class:`~ec2conformance.sdk.NoAnswer`, or a connection error of botocore's own such as
+    ``ConnectionClosedError``) is status None, the reason in the code's place: the target's
+    failure, never the suite's. A success has code None.
     """
     seen: dict[str, int] = {}
 
@@ -186,7 +192,13 @@ def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, st
     except ResponseParserError:
         return seen.get("status"), UNPARSEABLE, None
     except NoAnswer as exc:
-        return None, f"(no answer: {exc})", None
+        if exc.status is not None:
+            return exc.status, f"(the answer broke off: {exc.reason})", None
+        return None, f"(no answer: {exc.reason})", None
+    except UnsafeAnswer as exc:
+        return exc.status, f"(refused: {exc.reason})", None
+    except HTTPClientError as exc:  # botocore's connection errors: no answer came
+        return None, f"(no answer: {type(exc).__name__}: {shorten(str(exc), 200)})", None
     finally:
         client.meta.events.unregister(event, remember)
     return result["ResponseMetadata"]["HTTPStatusCode"], None, result

@@ -17,6 +17,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "WHITE_SPACE",
     "UnsafeOrMalformedXML",
+    "declaration_in",
     "error_code",
     "local_name",
     "media_type",
@@ -32,6 +33,26 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 WHITE_SPACE = "\t\n\r "
 
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _spellings(declaration: bytes) -> tuple[bytes, ...]:
+    text = declaration.decode("ascii")
+    return (declaration, text.encode("utf-16-le"), text.encode("utf-16-be"))
+
+
+_DECLARATION_SPELLINGS = tuple((d, spelling) for d in _DECLARATIONS for spelling in _spellings(d))
+
+
+def declaration_in(body: bytes) -> str | None:
+    """The DOCTYPE or entity declaration a body carries (in UTF-8 or UTF-16), or None.
+
+    For readers other than :func:`parse_untrusted` (botocore's parser expands internal
+    entities): a body that declares one is refused before they see it."""
+    data = bytes(body)
+    for declaration, spelling in _DECLARATION_SPELLINGS:
+        if spelling in data:
+            return declaration.decode()
+    return None
 
 
 class UnsafeOrMalformedXML(ValueError):

@@ -175,3 +175,21 @@ def test_media_type(header, expected):
 def test_local_name_of_comment_is_empty():
     root = parse_untrusted(b"<r><!-- c --><a/></r>")
     assert [local_name(c) for c in root] == ["", "a"]
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (BILLION_LAUGHS, "<!DOCTYPE"),
+        (EXTERNAL_ENTITY, "<!DOCTYPE"),
+        (UTF16_DOCTYPE.encode("utf-16"), "<!DOCTYPE"),
+        (UTF16_DOCTYPE.encode("utf-16-be"), "<!DOCTYPE"),
+        (b"<r><!ENTITY a 'b'></r>", "<!ENTITY"),
+        (b"<r>plain</r>", None),
+        (b"", None),
+    ],
+)
+def test_declaration_in_finds_what_botocore_must_not_see(body, found):
+    from ec2conformance.xmlsafe import declaration_in
+
+    assert declaration_in(body) == found

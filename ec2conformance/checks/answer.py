@@ -33,6 +33,15 @@ def outcome_text(status: int | None, code: str | None) -> str:
     return f"{status} {code}" if code else f"{status}"
 
 
+def redirect_text(exchange: Exchange) -> str | None:
+    """What a 3xx answer says (it is never followed), or None for any other answer."""
+    if exchange.status is None or not 300 <= exchange.status < 400:
+        return None
+    location = exchange.header("Location")
+    where = f" to {location[:200]}" if location else ""
+    return f"a redirect{where} (not followed)"
+
+
 def acceptable_text(outcomes: Iterable[Outcome]) -> str:
     return " or ".join(
         outcome_text(o.status, o.code) if o.status else f"error {o.code}" for o in outcomes
@@ -54,6 +63,12 @@ class Answer:
         if exchange.status is None:
             return cls(None, "", None, exchange.error or "no answer", None)
         media = xmlsafe.media_type(exchange.header("Content-Type") or "")
+        if exchange.truncated:  # what was kept is a prefix: never a document
+            why = f"a body longer than the limit, cut after {len(exchange.response_body)} bytes"
+            return cls(exchange.status, media, None, why, None)
+        if exchange.error:  # the body broke off: what arrived is not the answer
+            why = f"the answer broke off ({exchange.error})"
+            return cls(exchange.status, media, None, why, None)
         try:
             root = xmlsafe.parse_untrusted(exchange.response_body)
         except xmlsafe.UnsafeOrMalformedXML as exc:

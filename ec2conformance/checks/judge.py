@@ -24,6 +24,7 @@ import pytest
 from ec2conformance import oracle, registry
 from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
 from ec2conformance.checks.outcome import check_no_server_error, judge_outcome
+from ec2conformance.checks.success import READS_RAW_BODY
 from ec2conformance.client import Client, Exchange
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.model import ACTION, Identity, RequestSpec, sample
@@ -68,6 +69,11 @@ class Judge:
 
     def passed(self, requirement: str) -> None:
         self.state.record(Finding(requirement, CaseStatus.PASSED, case=self.case_id))
+
+    def skipped(self, requirement: str, reason: str) -> None:
+        """``requirement`` could not be judged on this answer (a skip with the reason: its
+        test passing must not count as a pass)."""
+        self.state.record(Finding(requirement, CaseStatus.SKIPPED, reason, case=self.case_id))
 
     def fail(self, problem: Problem, exchange: Exchange | None = None) -> None:
         finding = Finding(
@@ -185,23 +191,39 @@ class Judge:
         """Run the registered checks of ``ids`` on one answer and record what they found.
 
         A check that could not look (``None``) judges nothing; after a gate that found a
-        problem the later checks could not look either. ``row`` is the requirement whose row
-        describes the request (its echo, if it has one, is judged too). Returns the
-        problems."""
+        problem the later checks could not look either. Either way its requirements are
+        recorded skipped with the reason, never passed (a body that says nothing proves
+        nothing). ``row`` is the requirement whose row describes the request (its echo, if
+        it has one, is judged too). Returns the problems."""
         judged: list[str] = []
         problems: list[Problem] = []
-        blocked = False
+        unjudged: dict[str, str] = {}
+        blocked: Problem | None = None
         for check, rids in registry.checks_for(ids):
-            if blocked and not registry.is_gate(check):
+            if blocked is not None and not _looks_past_gates(check):
+                why = f"not judged: {blocked.requirement} failed first ({blocked.message})"
+                unjudged.update(dict.fromkeys(rids, why))
                 continue
             found = check(seen)
             if found is None:
+                unjudged.update(dict.fromkeys(rids, _nothing_to_read(seen.answer)))
                 continue
             judged += rids
             problems += found
-            blocked = blocked or bool(found and registry.is_gate(check))
-        problems += _echo_problems(row, seen, problems)
+            if found and registry.is_gate(check) and blocked is None:
+                blocked = found[0]
+        echo = _echo_problems(row, seen, problems)
+        problems += echo
         self.judge(judged, problems, seen.exchange)
+        echoed_by = ECHO_ROWS.get(row or "")
+        if row is not None and echoed_by is not None and seen.answer.status == 200:
+            if echoed_by in judged:
+                if not echo:
+                    self.passed(row)
+            else:
+                unjudged.setdefault(row, unjudged.get(echoed_by, _nothing_to_read(seen.answer)))
+        for rid, why in unjudged.items():
+            self.skipped(rid, why)
         return problems
 
     def answer_checks(
@@ -295,6 +317,16 @@ class Judge:
         # No answer is remembered as status 0 (matches no failure), so it is asked once.
         self.state.sample_outcome = (exchange.status or 0, Answer.read(exchange).code)
         return self.state.sample_outcome
+
+
+def _looks_past_gates(check: Callable[..., object]) -> bool:
+    return registry.is_gate(check) or check in READS_RAW_BODY
+
+
+def _nothing_to_read(answer: Answer) -> str:
+    if answer.root is None:
+        return f"nothing to read: the body is not XML ({answer.parse_error or 'unreadable'})"
+    return "nothing to read: the check could not look at this answer"
 
 
 def _echo_problems(row: str | None, seen: Seen, problems: list[Problem]) -> list[Problem]:

@@ -45,9 +45,10 @@ def check_success_envelope(seen: Seen) -> list[Problem]:
 
 @registry.check("RESP-NAMESPACE", gate=True)
 def check_success_namespace(seen: Seen) -> list[Problem] | None:
-    """The 2016-11-15 namespace, with the trailing slash (strict) or without."""
+    """The 2016-11-15 namespace, with the trailing slash (strict) or without (None: there is
+    no ImportInstanceResponse whose namespace could be judged)."""
     root = seen.answer.root
-    if root is None:
+    if root is None or xmlsafe.local_name(root) != "ImportInstanceResponse":
         return None
     namespace = root.nsmap.get(root.prefix) or ""
     allowed = (NAMESPACE,) if seen.target.strict else (NAMESPACE, NAMESPACE.rstrip("/"))
@@ -64,8 +65,11 @@ def _fresh(rid: str, value: str, seen_before: set[str], what: str) -> list[Probl
 
 
 @registry.check("RESP-REQUEST-ID")
-def check_request_id(seen: Seen) -> list[Problem]:
-    """``requestId`` present, non-empty, and never seen before in the run."""
+def check_request_id(seen: Seen) -> list[Problem] | None:
+    """``requestId`` present, non-empty, and never seen before in the run (None: no XML
+    body to look in)."""
+    if seen.answer.root is None:
+        return None
     request_id = text(child(seen.answer.root, "requestId"))
     if not request_id:
         return [Problem("RESP-REQUEST-ID", "requestId missing or empty")]
@@ -73,9 +77,12 @@ def check_request_id(seen: Seen) -> list[Problem]:
 
 
 @registry.check(*sorted(golden.COMPARE_REQUIREMENTS))
-def check_golden(seen: Seen) -> list[Problem]:
+def check_golden(seen: Seen) -> list[Problem] | None:
     """The body against the golden response after ``golden/normalisation.json``; the task
-    id is also fresh across the run (RESP-TASK-ID)."""
+    id is also fresh across the run (RESP-TASK-ID). None when the body is not XML (there is
+    nothing to compare)."""
+    if seen.answer.root is None:
+        return None
     task_id = text(child(child(seen.answer.root, "conversionTask"), "conversionTaskId"))
     problems = (
         _fresh("RESP-TASK-ID", task_id, seen.state.seen_task_ids, "conversionTaskId")
@@ -121,8 +128,20 @@ def integer_problems(volumes: list[dict[str, Any]], *, absent_ok: bool) -> list[
 
 @registry.check("RESP-SDK-PARSE")
 def check_sdk_parse(seen: Seen) -> list[Problem]:
-    """botocore's EC2 parser reads the body into the model's types."""
+    """botocore's EC2 parser reads the body into the model's types.
+
+    It reads the raw body, not the suite's reading of it, so it runs even after a gate
+    found a problem (``READS_RAW_BODY``). A body that broke off, was cut at the cap or
+    declares a DOCTYPE or an entity is not given to botocore: it cannot be read."""
     exchange = seen.exchange
+    rid = "RESP-SDK-PARSE"
+    if exchange.error or exchange.truncated:
+        why = seen.answer.parse_error or exchange.error or "the body was cut at the cap"
+        return [Problem(rid, "botocore cannot read an incomplete answer", "all of it", why)]
+    declaration = xmlsafe.declaration_in(exchange.response_body)
+    if declaration is not None:
+        received = f"the body contains {declaration} (refused, never expanded)"
+        return [Problem(rid, "botocore is not given an unsafe body", "no DOCTYPE", received)]
     try:
         parsed = parse_with_botocore(
             exchange.status or 0,
@@ -131,7 +150,7 @@ def check_sdk_parse(seen: Seen) -> list[Problem]:
             output_shape(ACTION),
         )
     except Exception as exc:  # botocore raises several types on bad input
-        return [Problem("RESP-SDK-PARSE", "botocore cannot parse the body", "", repr(exc)[:300])]
+        return [Problem(rid, "botocore cannot parse the body", "", repr(exc)[:300])]
     task = parsed.get("ConversionTask")
     if not isinstance(task, dict):
         return [
@@ -144,3 +163,7 @@ def check_sdk_parse(seen: Seen) -> list[Problem]:
         Problem("RESP-SDK-PARSE", message, "int")
         for message in integer_problems(volumes, absent_ok=True)
     ]
+
+
+READS_RAW_BODY = frozenset({check_sdk_parse})
+"""Checks that read the raw body themselves: a failed gate does not keep them from it."""
