@@ -124,6 +124,8 @@ def _malformed(where: str, problem: str) -> EC2Error:
 
 
 def _decode_component(raw: bytes, where: str) -> str:
+    if b"%" not in raw and raw.isascii():  # the common case: nothing to check or decode
+        return raw.decode("ascii").replace("+", " ")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
