@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 import boto3
 import botocore.config
@@ -427,3 +428,18 @@ def test_sigterm_stops_the_command_line_cleanly():
         process.stderr.close()
     assert returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_stop_does_not_wait_for_a_body_that_never_comes():
+    """A worker reading a large body that the client holds back is released at stop (the
+    request timeout, here ten minutes, is not waited for)."""
+    server = start(app=echo_app, limits=ServerLimits(request_timeout=600))
+    sock = connect(server)
+    try:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4194304\r\n\r\nstart")
+        stopper = threading.Thread(target=server.stop)
+        stopper.start()
+        stopper.join(timeout=60)
+        assert not stopper.is_alive()
+    finally:
+        sock.close()

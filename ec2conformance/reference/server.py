@@ -607,6 +607,9 @@ class Server:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
+        self._state_lock = threading.Lock()
+        self._running = False
+        self._idle_workers = _Gauge()
         self._accepting = False
         self._accept_paused_until = 0.0
         self._closed = False
@@ -623,7 +626,11 @@ class Server:
 
     def serve_forever(self, poll_interval: float = 0.25) -> None:
         """Run the event loop in this thread until :meth:`shutdown`."""
-        self._stopped.clear()
+        with self._state_lock:
+            if self._stop.is_set():
+                return
+            self._running = True
+            self._stopped.clear()
         try:
             self._selector.register(self._wake_read, selectors.EVENT_READ, None)
             self._listen(True)
@@ -631,12 +638,7 @@ class Server:
             while not self._stop.is_set():
                 timeout = max(0.0, next_sweep - time.monotonic())
                 for key, _ in self._selector.select(timeout):
-                    if key.data is None:
-                        self._drain_wake()
-                    elif key.data == "listener":
-                        self._accept()
-                    else:
-                        self._readable(key.data)
+                    self._event(key.data)
                 self._take_returned()
                 now = time.monotonic()
                 if now >= next_sweep:
@@ -645,20 +647,51 @@ class Server:
         finally:
             self._stopped.set()
 
-    def shutdown(self) -> None:
-        """Stop the event loop (answers under way finish); returns when it has stopped."""
-        self._stop.set()
-        self._wake()
-        self._stopped.wait()
+    def _event(self, data: Any) -> None:
+        """One readiness event; a defect here costs its connection, never the loop."""
+        try:
+            if data is None:
+                self._drain_wake()
+            elif data == "listener":
+                self._accept()
+            else:
+                self._readable(data)
+        except Exception:
+            logger.exception("reference server defect in the event loop")
+            if isinstance(data, _Connection):
+                self._close(data)
 
-    def server_close(self) -> None:
-        """Close the listener, wait for the workers, close every connection."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
+    def shutdown(self) -> None:
+        """Stop the event loop (answers under way go on); returns when it has stopped."""
+        with self._state_lock:
+            self._stop.set()
+            running = self._running
         self._wake()
-        self._stopped.wait()
+        if running:
+            self._stopped.wait()
+
+    def server_close(self, grace: float = 2.0) -> None:
+        """Close the listener and every connection, once the workers are done.
+
+        Requests being answered finish (a worker waiting for more of a body gets the end of
+        it at once); after ``grace`` seconds the connections still busy are cut.
+        """
+        with self._state_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.shutdown()
+        with self._count_lock:
+            busy = [c for c in self._connections if c.state == _BUSY]
+        for connection in busy:  # reads end now; the answers can still be written
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RD)
+        if not self._idle_workers.wait_for(grace):
+            with self._count_lock:
+                busy = [c for c in self._connections if c.state == _BUSY]
+            for connection in busy:
+                with contextlib.suppress(OSError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
             self._listener.close()
@@ -751,6 +784,7 @@ class Server:
             return
         self._selector.unregister(connection.sock)
         connection.state = _BUSY
+        self._idle_workers.add(1)
         self._pool.submit(self._serve, connection)
 
     def _whole(self, connection: _Connection, end: int) -> bool:
@@ -883,6 +917,7 @@ class Server:
                 _close_quietly(sock)
         self._returned.append(connection)
         self._wake()
+        self._idle_workers.add(-1)
 
     def _buffered_whole(self, connection: _Connection) -> bool:
         _skip_blank_lines(connection.buffer)
@@ -917,6 +952,25 @@ class Server:
                 answer.status,
             )
         return answer
+
+
+class _Gauge:
+    """A count of connections handed to workers, and a wait for it to reach zero."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._condition = threading.Condition()
+
+    def add(self, delta: int) -> None:
+        with self._condition:
+            self._value += delta
+            if self._value == 0:
+                self._condition.notify_all()
+
+    def wait_for(self, timeout: float) -> bool:
+        """Whether the count reached zero within ``timeout`` seconds."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._value == 0, timeout)
 
 
 def _close_quietly(sock: socket.socket) -> None:
