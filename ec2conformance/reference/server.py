@@ -554,7 +554,16 @@ _LINGER: Final = "linger"
 
 
 class _Connection:
-    __slots__ = ("buffer", "continued", "deadline", "peer", "sock", "started", "state")
+    __slots__ = (
+        "buffer",
+        "continued",
+        "deadline",
+        "parsed",
+        "peer",
+        "sock",
+        "started",
+        "state",
+    )
 
     def __init__(self, sock: socket.socket, peer: tuple[str, int], deadline: float) -> None:
         self.sock = sock
@@ -564,6 +573,7 @@ class _Connection:
         self.deadline = deadline  # idle, request or linger deadline, by state
         self.started = False  # some bytes of a request have arrived
         self.continued = False  # a 100 Continue was sent for the request being read
+        self.parsed: tuple[int, RequestHead] | None = None  # the buffered head, parsed
 
 
 class Server:
@@ -798,6 +808,7 @@ class Server:
             head = parse_head(bytes(buffer[:end]))
         except BadRequest:
             return True  # the worker answers it
+        connection.parsed = (end, head)
         limit = self.limits.max_buffered_body
         if head.chunked:
             done = chunked_end(buffer, end)
@@ -869,6 +880,7 @@ class Server:
                 continue
             connection.state = _READING
             connection.continued = False
+            connection.parsed = None
             now = time.monotonic()
             if connection.buffer:
                 connection.started = True
@@ -928,14 +940,16 @@ class Server:
             head = parse_head(bytes(connection.buffer[:end]))
         except BadRequest:
             return True
+        connection.parsed = (end, head)
         if head.chunked:
             return chunked_end(connection.buffer, end) >= 0
         return len(connection.buffer) - end >= (head.content_length or 0)
 
     def _answer_one(self, connection: _Connection, end: int) -> Answer:
         buffer = connection.buffer
+        parsed, connection.parsed = connection.parsed, None
         try:
-            head = parse_head(bytes(buffer[:end]))
+            head = parsed[1] if parsed and parsed[0] == end else parse_head(bytes(buffer[:end]))
         except BadRequest as bad:
             return Answer(plain_answer(bad.status, bad.reason), False, bad.status)
         del buffer[:end]
