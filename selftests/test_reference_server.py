@@ -351,8 +351,14 @@ def test_http_1_0_is_answered_then_closed():
 
 @pytest.mark.parametrize(
     "head",
-    [b"GET /\r\n\r\n", b"GET / HTTP/2.0\r\n\r\n", b"GET / HTTP/1.1\r\nno colon\r\n\r\n"],
-    ids=["no-version", "http2", "bad-header"],
+    [
+        b"GET /\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+    ],
+    ids=["no-version", "http2", "bad-header", "bad-chunk", "two-lengths"],
 )
 def test_a_malformed_request_is_answered_and_closed(head):
     with start() as server, connect(server) as sock:

@@ -812,7 +812,10 @@ class Server:
         limit = self.limits.max_buffered_body
         if head.chunked:
             done = chunked_end(buffer, end)
-            ready = done != -1 or len(buffer) - end > limit
+            if done == -2:
+                self._refuse(connection, BadRequest(400, "Malformed chunked body"))
+                return False
+            ready = done >= 0 or len(buffer) - end > limit
         elif head.content_length:
             ready = len(buffer) - end >= head.content_length or head.content_length > limit
         else:

@@ -80,6 +80,15 @@ def _too_large(limit: int) -> EC2Error:
 
 
 def read_body(environ: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw request body (see :func:`_read_body`); a body that cannot be read (the client
+    stopped sending, or its chunked framing is broken) is the client's InvalidRequest."""
+    try:
+        return _read_body(environ, limit)
+    except OSError:
+        raise EC2Error(Code.INVALID_REQUEST, "The request body could not be read.") from None
+
+
+def _read_body(environ: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     """The raw request body, at most ``limit`` bytes; a larger one is refused unread.
 
     A declared ``Content-Length`` above the limit is refused before a byte is read (the
