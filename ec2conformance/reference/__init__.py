@@ -10,7 +10,10 @@ fault-injection middleware) and :func:`start` to serve one on a free loopback po
                      aws_access_key_id=PERMITTED.access_key_id,
                      aws_secret_access_key=PERMITTED.secret_access_key)
 
-From a shell: ``python -m ec2conformance.reference --port 8080``.
+From a shell: ``python -m ec2conformance.reference --port 8080`` (``--workers``,
+``--idle-timeout``, ``--request-timeout``, ``--max-connections``, ``--backlog``; Ctrl-C or
+SIGTERM stops it with status 0). The server is :mod:`.server`: HTTP/1.1 with keep-alive and
+pipelining, one event loop, a bounded pool of workers.
 """
 
 from __future__ import annotations
