@@ -2,15 +2,16 @@
 
     .venv/bin/python benchmarks/reference_speed.py [--seconds 4] [--rounds 3] [--top 20]
 
-Two servers, each in its own process (as a user runs them): a bare werkzeug app that answers
-every request with a fixed body, served by werkzeug's own threaded server, and the reference
-endpoint (``python -m ec2conformance.reference``), with its full validation and signature
-checks. One client (this process) replays pre-built, pre-signed requests of the suite's mix
-(a valid ImportInstance POST, the same as a GET, a DryRun, an invalid one) over one
-keep-alive ``requests.Session``, alternating between the two servers round by round. Prints
-both rates (median of the rounds), the ratio, the command line, and the top entries of a
-cProfile of the reference's hot path (the raw request bytes to the raw answer bytes,
-in-process, no sockets).
+Servers, each in its own process (as a user runs them): a bare werkzeug app that answers
+every request with a fixed body, served by werkzeug's own threaded server (the baseline);
+the reference endpoint (``python -m ec2conformance.reference``), with its full validation
+and signature checks; and, for comparison, the bare app on the reference's own server (what
+the server alone costs). One client (this process) replays pre-built, pre-signed requests
+of the suite's mix (a valid ImportInstance POST, the same as a GET, a DryRun, an invalid
+one) over one keep-alive ``requests.Session`` per server, taking the servers in turn round
+by round. Prints the rates (median of the rounds), the ratios, the command line, and the
+top entries of a cProfile of the reference's hot path (the raw request bytes to the raw
+answer bytes, in-process, no sockets).
 
 Numbers, not a test: they vary with the machine and its load.
 """
@@ -26,6 +27,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -52,20 +54,28 @@ MIX: tuple[tuple[str, RequestSpec, int], ...] = (
 """The suite's request mix: name, spec, the reference's expected status."""
 
 
-def serve_bare() -> None:
-    """The baseline: werkzeug's threaded server with an app that returns a fixed body."""
-    from werkzeug.serving import make_server
+def bare_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """A werkzeug app that reads the body and answers a fixed one."""
     from werkzeug.wrappers import Response
 
-    response = Response(BARE_BODY, content_type="text/xml;charset=UTF-8")
+    stream = environ.get("wsgi.input")
+    if stream is not None:
+        stream.read(int(environ.get("CONTENT_LENGTH") or 0))
+    return Response(BARE_BODY, content_type="text/xml;charset=UTF-8")(environ, start_response)
 
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        stream = environ.get("wsgi.input")
-        if stream is not None:
-            stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-        return response(environ, start_response)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve_bare(own_server: bool) -> None:
+    """The baseline: the bare app on werkzeug's threaded server (or, for comparison, on the
+    reference endpoint's own server)."""
+    if own_server:
+        from ec2conformance.reference import start
+
+        running = start(app=bare_app)
+        print(f"bare app, reference server: {running.url}", flush=True)
+        threading.Event().wait()
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, bare_app, threaded=True)
     print(f"bare werkzeug: http://127.0.0.1:{server.port}", flush=True)
     server.serve_forever()
 
@@ -193,22 +203,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measurements per server")
     parser.add_argument("--top", type=int, default=20, help="profile entries to print")
     parser.add_argument("--profile-requests", type=int, default=4000)
-    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", choices=("werkzeug", "own"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare()
+        serve_bare(args.serve_bare == "own")
         return
     print("command:", shlex.join([sys.executable, *sys.argv]))
-    bare, bare_url = spawn([sys.executable, __file__, "--serve-bare"])
-    reference, reference_url = spawn(
-        [sys.executable, "-m", "ec2conformance.reference", "--port", "0"]
-    )
+    processes = {
+        "bare": spawn([sys.executable, __file__, "--serve-bare", "werkzeug"]),
+        "reference": spawn([sys.executable, "-m", "ec2conformance.reference", "--port", "0"]),
+        "bare-own": spawn([sys.executable, __file__, "--serve-bare", "own"]),
+    }
     try:
-        sessions = {"bare": requests.Session(), "reference": requests.Session()}
+        sessions = {name: requests.Session() for name in processes}
         for session in sessions.values():
             session.trust_env = False
-        mixes = {"bare": prepared(bare_url), "reference": prepared(reference_url)}
-        rates: dict[str, list[float]] = {"bare": [], "reference": []}
+        mixes = {name: prepared(url) for name, (_, url) in processes.items()}
+        rates: dict[str, list[float]] = {name: [] for name in processes}
         for name in sessions:  # warm-up, and the reference's statuses checked
             rate(sessions[name], mixes[name], 0.5, check=name == "reference")
         for _ in range(args.rounds):
@@ -218,16 +229,23 @@ def main() -> None:
                 )
         bare_rate = statistics.median(rates["bare"])
         reference_rate = statistics.median(rates["reference"])
+        own_rate = statistics.median(rates["bare-own"])
+        titles = {
+            "bare": "bare werkzeug app, werkzeug's threaded server",
+            "reference": "reference endpoint (python -m ec2conformance.reference)",
+            "bare-own": "bare werkzeug app, the reference's server (for comparison)",
+        }
         for name in sessions:
             shown = ", ".join(f"{r:.0f}" for r in rates[name])
             print(
-                f"{name:9} {statistics.median(rates[name]):7.0f} req/s (rounds: {shown}; "
+                f"{statistics.median(rates[name]):6.0f} req/s  {titles[name]} (rounds: {shown}; "
                 f"connections opened: {connections(sessions[name])})"
             )
-        print(f"ratio reference/bare: {reference_rate / bare_rate:.2f}")
+        print(f"ratio reference / bare werkzeug: {reference_rate / bare_rate:.2f}")
+        print(f"ratio reference / bare app on the same server: {reference_rate / own_rate:.2f}")
         print(f"mix: {', '.join(name for name, _, _ in MIX)} (one keep-alive session each)")
     finally:
-        for process in (bare, reference):
+        for process, _ in processes.values():
             process.terminate()
             process.wait(timeout=20)
     print()

@@ -10,96 +10,48 @@ fault-injection middleware) and :func:`start` to serve one on a free loopback po
                      aws_access_key_id=PERMITTED.access_key_id,
                      aws_secret_access_key=PERMITTED.secret_access_key)
 
-From a shell: ``python -m ec2conformance.reference --port 8080``.
+From a shell: ``python -m ec2conformance.reference --port 8080`` (``--workers``,
+``--idle-timeout``, ``--request-timeout``, ``--max-connections``, ``--backlog``; Ctrl-C or
+SIGTERM stops it with status 0). The server is :mod:`.server`: HTTP/1.1 with keep-alive and
+pipelining, one event loop, a bounded pool of workers.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import ReferenceApp, ReferenceConfig, make_app
 from .identities import DENIED, PERMITTED, Identities
+from .server import MAX_WORKERS, Server, ServerLimits
+from .server import logger as server_logger
 
 __all__ = [
     "DENIED",
+    "MAX_WORKERS",
     "PERMITTED",
     "Identities",
     "ReferenceApp",
     "ReferenceConfig",
     "RunningServer",
+    "ServerLimits",
     "make_app",
     "start",
 ]
-
-# Bytes that str.split() takes for white space although HTTP does not: in a request line they
-# would cut the request target apart (http.server splits the latin-1 decoded line).
-_SPLITTING_BYTES = bytes([0x1C, 0x1D, 0x1E, 0x1F, 0x85, 0xA0])
-_PLACEHOLDER = b"\x00"
-
-
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, keeping the query string's raw bytes (PEP 3333) and quiet.
-
-    werkzeug's development server re-encodes ``QUERY_STRING`` (a raw ``0xFF`` arrives as
-    ``Ã¿``) and lets ``http.server`` split the request line on bytes like ``0x85``; both
-    would hide a malformed query (WIRE-MALFORMED-QUERY) behind another answer.
-    """
-
-    log_requests = False
-
-    def parse_request(self) -> bool:
-        """http.server's parsing, with the request target's bytes kept as they came."""
-        raw = self.raw_requestline
-        if not any(byte in raw for byte in _SPLITTING_BYTES):
-            return super().parse_request()
-        original = raw.decode("latin-1").rstrip("\r\n")
-        self.raw_requestline = raw.translate(
-            bytes.maketrans(_SPLITTING_BYTES, _PLACEHOLDER * len(_SPLITTING_BYTES))
-        )
-        try:
-            parsed = super().parse_request()
-        finally:
-            self.raw_requestline = raw
-        if parsed:
-            sanitised = self.requestline
-            start = sanitised.find(self.path, len(self.command))
-            if start >= 0:
-                self.path = original[start : start + len(self.path)]
-            self.requestline = original
-        return parsed
-
-    def make_environ(self) -> dict[str, Any]:
-        """werkzeug's environ, with ``QUERY_STRING`` as PEP 3333 has it (raw, latin-1)."""
-        environ = super().make_environ()
-        environ["QUERY_STRING"] = urlsplit(self.path).query
-        return environ
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """werkzeug's per-request log line, only where asked for."""
-        if self.log_requests:
-            super().log_request(code, size)
-
-
-class _LoggingRequestHandler(_RequestHandler):
-    log_requests = True
 
 
 class RunningServer:
     """A reference endpoint served on a daemon thread; a context manager that stops it."""
 
-    def __init__(self, server: BaseWSGIServer, app: Any) -> None:
+    def __init__(self, server: Server, app: Any) -> None:
         self._server = server
         self.app = app
         self._stopped = False
         self._lock = threading.Lock()
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
             name=f"ec2-reference-{server.port}",
             daemon=True,
         )
@@ -122,6 +74,16 @@ class RunningServer:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def limits(self) -> ServerLimits:
+        """The server's limits (workers, timeouts, connections)."""
+        return self._server.limits
+
+    @property
+    def connection_count(self) -> int:
+        """How many connections are open now."""
+        return self._server.connection_count
 
     @property
     def defects(self) -> list[BaseException]:
@@ -160,17 +122,27 @@ def start(
     app: Any = None,
     *,
     log_requests: bool = False,
+    limits: ServerLimits | None = None,
 ) -> RunningServer:
     """Serve ``app`` (default: ``make_app(config)``) on ``host:port`` in a daemon thread.
 
     Port 0 (the default) lets the OS choose; the chosen port is read back. The socket is
-    listening when this returns, so no waiting is needed. werkzeug's per-request log lines
-    are off unless ``log_requests``.
+    listening when this returns, so no waiting is needed. The server (:mod:`.server`) is
+    HTTP/1.1 with keep-alive and pipelining, an event loop and a pool of at most
+    :data:`MAX_WORKERS` workers, within ``limits`` (default :class:`ServerLimits`).
+    Per-request log lines (logger ``ec2conformance.reference.server``) are off unless
+    ``log_requests``.
     """
     wsgi = app if app is not None else make_app(config)
-    handler = _LoggingRequestHandler if log_requests else _RequestHandler
-    try:
-        server = make_server(host, port, wsgi, threaded=True, request_handler=handler)
-    except SystemExit as exc:  # werkzeug exits the process when it cannot bind
-        raise OSError(f"cannot listen on {host}:{port}") from exc
+    if log_requests:
+        _log_to_stderr()
+    server = Server(host, port, wsgi, limits, log_requests=log_requests)
     return RunningServer(server, wsgi)
+
+
+def _log_to_stderr() -> None:
+    """Per-request lines reach stderr even where logging is not set up (as werkzeug does)."""
+    if server_logger.level == logging.NOTSET:
+        server_logger.setLevel(logging.INFO)
+    if not server_logger.hasHandlers():
+        server_logger.addHandler(logging.StreamHandler())

@@ -194,7 +194,12 @@ class ReferenceApp:
             response = self.serializer.error(
                 EC2Error(Code.INTERNAL_ERROR, "An internal error has occurred."), request_id
             )
-        return response(environ, start_response)
+        # The answer's own status and headers (Content-Type, x-amzn-RequestId,
+        # Content-Length), without werkzeug's generic per-response work; no body for HEAD.
+        start_response(response.status, response.headers.to_wsgi_list())
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return [b""]
+        return [response.get_data()]
 
     @property
     def defects(self) -> list[BaseException]:

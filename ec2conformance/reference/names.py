@@ -38,11 +38,22 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(re.escape(template).replace(re.escape("{N}"), "([^.]*)"))
 
 
+_SEEN_LIMIT: Final = 4096
+"""How many list-parameter names a :class:`ParameterSet` remembers the matching of."""
+_SEEN_NAME_LENGTH: Final = 256
+"""Longer names are matched every time, never remembered."""
+_UNSEEN: Final = "\0unseen"
+
+_Match = tuple[ParameterTemplate, tuple[int, ...]] | str | None
+"""A name's matching: its template and indexes, the first bad index, or None (unknown)."""
+
+
 class ParameterSet:
     """The known parameter names of one action: the model's templates and the common names."""
 
     def __init__(self, templates: Iterable[ParameterTemplate]) -> None:
         self._exact: dict[str, ParameterTemplate] = {}
+        self._seen: dict[str, _Match] = {}
         self._listed: list[tuple[re.Pattern[str], ParameterTemplate]] = []
         for template in templates:
             if "{N}" in template.template:
@@ -68,6 +79,23 @@ class ParameterSet:
         exact = self._exact.get(name)
         if exact is not None:
             return Parameter(name, value, exact)
+        found = self._seen.get(name, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._match_listed(name)
+            if len(name) <= _SEEN_NAME_LENGTH:
+                if len(self._seen) >= _SEEN_LIMIT:  # names a fuzzer makes up: bounded
+                    self._seen.clear()
+                self._seen[name] = found
+        if isinstance(found, tuple):
+            return Parameter(name, value, found[0], found[1])
+        bad_index = found
+        if bad_index is not None:
+            raise unknown(name, f"{show(bad_index)!r} is not a list index (1 to {MAX_LIST_INDEX}).")
+        raise unknown(name)
+
+    def _match_listed(self, name: str) -> _Match:
+        """The list template ``name`` matches with its indexes, else the first index that is
+        not a list index (a str), else None (no template has the name's shape)."""
         bad_index: str | None = None
         for pattern, template in self._listed:
             match = pattern.fullmatch(name)
@@ -76,8 +104,6 @@ class ParameterSet:
             indexes = match.groups()
             wrong = [index for index in indexes if not is_list_index(index)]
             if not wrong:
-                return Parameter(name, value, template, tuple(int(i) for i in indexes))
+                return template, tuple(int(i) for i in indexes)
             bad_index = wrong[0]
-        if bad_index is not None:
-            raise unknown(name, f"{show(bad_index)!r} is not a list index (1 to {MAX_LIST_INDEX}).")
-        raise unknown(name)
+        return bad_index

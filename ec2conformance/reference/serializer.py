@@ -56,6 +56,28 @@ def xml_safe(text: str) -> str:
 def _fill(parent: etree._Element, value: XmlValue, qualify: str) -> None:
     if value is None:
         return
+    kind = type(value)
+    if kind is str:
+        parent.text = value
+    elif kind is bool:
+        parent.text = "true" if value else "false"
+    elif kind is int:
+        parent.text = str(value)
+    elif kind is dict:
+        sub = etree.SubElement
+        for name, child in value.items():
+            if child is None:
+                sub(parent, qualify + name)
+            elif type(child) is str:
+                sub(parent, qualify + name).text = child
+            else:
+                _fill(sub(parent, qualify + name), child, qualify)
+    else:
+        _fill_other(parent, value, qualify)
+
+
+def _fill_other(parent: etree._Element, value: XmlValue, qualify: str) -> None:
+    """The general case of :func:`_fill` (subclasses, other mappings, sequences)."""
     if isinstance(value, bool):
         parent.text = "true" if value else "false"
     elif isinstance(value, int):
@@ -65,7 +87,7 @@ def _fill(parent: etree._Element, value: XmlValue, qualify: str) -> None:
     elif isinstance(value, Mapping):
         for name, child in value.items():
             _fill(etree.SubElement(parent, qualify + name), child, qualify)
-    else:
+    elif value is not None:
         for child in value:
             _fill(etree.SubElement(parent, qualify + "item"), child, qualify)
 

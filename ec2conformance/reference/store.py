@@ -19,6 +19,7 @@ CANCELLING: Final = "cancelling"
 EXPIRATION_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 
 _TASK_ALPHABET = string.digits + string.ascii_lowercase
+_HEX_ALPHABET = string.hexdigits[:16]
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,25 @@ class NewTask:
     availability_zone: str
 
 
+def _expiration(moment: datetime) -> str:
+    """``moment`` as ``EXPIRATION_FORMAT`` writes it (formatted by hand: strftime is slow)."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
+
+
 def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """``length`` characters of ``alphabet``, uniformly random (one draw, not one a character)."""
+    if alphabet == _HEX_ALPHABET:
+        return format(secrets.randbits(4 * length), f"0{length}x")
+    base = len(alphabet)
+    number = secrets.randbelow(base**length)
+    out = []
+    for _ in range(length):
+        number, digit = divmod(number, base)
+        out.append(alphabet[digit])
+    return "".join(out)
 
 
 class TaskStore:
@@ -87,8 +105,8 @@ class TaskStore:
         with self._lock:
             task = ConversionTask(
                 conversion_task_id=self._fresh("import-i-", _TASK_ALPHABET, 8),
-                expiration_time=(now + lifetime).strftime(EXPIRATION_FORMAT),
-                instance_id=self._fresh("i-", string.hexdigits[:16], 17),
+                expiration_time=_expiration(now + lifetime),
+                instance_id=self._fresh("i-", _HEX_ALPHABET, 17),
                 platform=new.platform,
                 description=new.description,
                 volume=ImportedVolume(
@@ -97,7 +115,7 @@ class TaskStore:
                     import_manifest_url=new.import_manifest_url,
                     description=new.disk_description,
                     volume_size=new.volume_size,
-                    volume_id=self._fresh("vol-", string.hexdigits[:16], 17),
+                    volume_id=self._fresh("vol-", _HEX_ALPHABET, 17),
                     availability_zone=new.availability_zone,
                 ),
             )

@@ -80,6 +80,15 @@ def _too_large(limit: int) -> EC2Error:
 
 
 def read_body(environ: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw request body (see :func:`_read_body`); a body that cannot be read (the client
+    stopped sending, or its chunked framing is broken) is the client's InvalidRequest."""
+    try:
+        return _read_body(environ, limit)
+    except OSError:
+        raise EC2Error(Code.INVALID_REQUEST, "The request body could not be read.") from None
+
+
+def _read_body(environ: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     """The raw request body, at most ``limit`` bytes; a larger one is refused unread.
 
     A declared ``Content-Length`` above the limit is refused before a byte is read (the
@@ -124,6 +133,8 @@ def _malformed(where: str, problem: str) -> EC2Error:
 
 
 def _decode_component(raw: bytes, where: str) -> str:
+    if b"%" not in raw and raw.isascii():  # the common case: nothing to check or decode
+        return raw.decode("ascii").replace("+", " ")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
