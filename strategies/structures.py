@@ -11,11 +11,15 @@
 
 Every member is optional unless the contract requires it, dropped first when shrinking;
 members come in the model's order or shuffled (botocore keeps insertion order).
+
+Each factory is cached: a strategy is built once per set of arguments, and drawing an
+example builds none (its composite draws from strategies built with it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, Final
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -44,23 +48,41 @@ from strategies.values import (
 
 __all__ = ["botocore_parameter_sets", "disk_images", "launch_specifications", "placements"]
 
+_BOOLEANS: Final = st.booleans()
 
+
+@cache
+def _permutations(count: int) -> SearchStrategy[list[int]]:
+    return st.permutations(range(count))
+
+
+def shuffled(draw: st.DrawFn, mapping: dict[str, Any]) -> dict[str, Any]:
+    """``mapping`` itself (shrinks to it) or the same members in another order (botocore
+    keeps insertion order)."""
+    if len(mapping) < 2 or not draw(_BOOLEANS):
+        return mapping
+    keys = list(mapping)
+    return {keys[i]: mapping[keys[i]] for i in draw(_permutations(len(keys)))}
+
+
+@cache
 def disk_images() -> SearchStrategy[dict[str, Any]]:
     """One botocore-style ``DiskImage``: ``Image`` (Format, Bytes, ImportManifestUrl) and
     ``Volume`` (Size) always, ``Description`` sometimes; Bytes fits the volume
     (:func:`image_sizes`). Shrinks towards a 1-byte VMDK on a 1 GiB volume, no
     description."""
+    sizes, texts, formats, urls = image_sizes(), descriptions(), disk_formats(), manifest_urls()
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
-        image_bytes, size = draw(image_sizes())
+        image_bytes, size = draw(sizes)
         disk: dict[str, Any] = {}
-        if draw(st.booleans()):
-            disk["Description"] = draw(descriptions())
+        if draw(_BOOLEANS):
+            disk["Description"] = draw(texts)
         disk["Image"] = {
-            "Format": draw(disk_formats()),
+            "Format": draw(formats),
             "Bytes": image_bytes,
-            "ImportManifestUrl": draw(manifest_urls()),
+            "ImportManifestUrl": draw(urls),
         }
         disk["Volume"] = {"Size": size}
         return disk
@@ -68,6 +90,11 @@ def disk_images() -> SearchStrategy[dict[str, Any]]:
     return build()
 
 
+_PLACEMENT_GROUPS: Final = st.sampled_from(["none", "name", "id"])
+_PARTITION_NUMBERS: Final = st.one_of(st.integers(0, 7), st.integers(0, MAX_INT32))
+
+
+@cache
 def placements(
     *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, name_resources: bool = True
 ) -> SearchStrategy[dict[str, Any]]:
@@ -76,28 +103,29 @@ def placements(
     optional partition number 0..2^31-1, a tenancy other than ``host``; every member
     optional. No HostId, Affinity, HostResourceGroupArn, SpreadDomain or AvailabilityZoneId.
     With ``name_resources=False`` no placement group. Shrinks towards ``{}``."""
+    zones = st.sampled_from([availability_zone, ""])
+    names, ids, tenancy = placement_group_names(), placement_group_ids(), tenancies()
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         placement: dict[str, Any] = {}
-        if draw(st.booleans()):
-            placement["AvailabilityZone"] = draw(st.sampled_from([availability_zone, ""]))
-        group = draw(st.sampled_from(["none", "name", "id"])) if name_resources else "none"
+        if draw(_BOOLEANS):
+            placement["AvailabilityZone"] = draw(zones)
+        group = draw(_PLACEMENT_GROUPS) if name_resources else "none"
         if group == "name":
-            placement["GroupName"] = draw(placement_group_names())
+            placement["GroupName"] = draw(names)
         elif group == "id":
-            placement["GroupId"] = draw(placement_group_ids())
-        if group != "none" and draw(st.booleans()):
-            placement["PartitionNumber"] = draw(
-                st.one_of(st.integers(0, 7), st.integers(0, MAX_INT32))
-            )
-        if draw(st.booleans()):
-            placement["Tenancy"] = draw(tenancies())
-        return draw(_shuffled_dicts(placement))
+            placement["GroupId"] = draw(ids)
+        if group != "none" and draw(_BOOLEANS):
+            placement["PartitionNumber"] = draw(_PARTITION_NUMBERS)
+        if draw(_BOOLEANS):
+            placement["Tenancy"] = draw(tenancy)
+        return shuffled(draw, placement)
 
     return build()
 
 
+@cache
 def launch_specifications(
     *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, name_resources: bool = True
 ) -> SearchStrategy[dict[str, Any]]:
@@ -107,48 +135,44 @@ def launch_specifications(
     ``name_resources=False``) GroupNames, GroupIds (0..10 each) and SubnetId, with a
     PrivateIpAddress only where there is a SubnetId. Members in the model's order or
     shuffled. Shrinks towards ``{}``."""
+    # The members in the model's order, and whether they name a resource.
+    members: list[tuple[str, SearchStrategy[Any], bool]] = [
+        ("Architecture", architectures(), False),
+        ("GroupNames", group_names(), True),
+        ("GroupIds", group_ids(), True),
+        ("AdditionalInfo", additional_infos(), False),
+        ("UserData", user_data().map(_user_data_member), False),
+        ("InstanceType", instance_types(), False),
+        (
+            "Placement",
+            placements(availability_zone=availability_zone, name_resources=name_resources),
+            False,
+        ),
+        ("Monitoring", st.booleans(), False),
+        ("SubnetId", subnet_ids(), True),
+        ("InstanceInitiatedShutdownBehavior", shutdown_behaviors(), False),
+    ]
+    chosen = [(key, values) for key, values, named in members if name_resources or not named]
+    addresses = ipv4_addresses()
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         spec: dict[str, Any] = {}
-
-        def maybe(key: str, values: SearchStrategy[Any]) -> None:
-            if draw(st.booleans()):
+        for key, values in chosen:
+            if draw(_BOOLEANS):
                 spec[key] = draw(values)
-
-        maybe("Architecture", architectures())
-        if name_resources:
-            maybe("GroupNames", group_names())
-            maybe("GroupIds", group_ids())
-        maybe("AdditionalInfo", additional_infos())
-        maybe("UserData", user_data().map(lambda data: {"Data": data}))
-        maybe("InstanceType", instance_types())
-        maybe(
-            "Placement",
-            placements(availability_zone=availability_zone, name_resources=name_resources),
-        )
-        maybe("Monitoring", st.booleans())
-        if name_resources:
-            maybe("SubnetId", subnet_ids())
-        maybe("InstanceInitiatedShutdownBehavior", shutdown_behaviors())
-        if "SubnetId" in spec:
-            maybe("PrivateIpAddress", ipv4_addresses())
-        return draw(_shuffled_dicts(spec))
+        if "SubnetId" in spec and draw(_BOOLEANS):
+            spec["PrivateIpAddress"] = draw(addresses)
+        return shuffled(draw, spec)
 
     return build()
 
 
-def _shuffled_dicts(mapping: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    # The same members in the same order or in another (botocore keeps insertion order).
-    if len(mapping) < 2:
-        return st.just(mapping)
-    keys = list(mapping)
-    return st.one_of(
-        st.just(mapping),
-        st.permutations(keys).map(lambda order: {k: mapping[k] for k in order}),
-    )
+def _user_data_member(data: str) -> dict[str, str]:
+    return {"Data": data}
 
 
+@cache
 def botocore_parameter_sets(
     *,
     availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
@@ -163,23 +187,22 @@ def botocore_parameter_sets(
     model's order or shuffled. The result fits the wire budget of ``method`` (a GET's URL
     of 8 KiB, a POST's body of 64 KiB, with room left for one added fault). Shrinks towards
     ``{"DiskImages": [<1-byte disk>], "Platform": "Windows"}``."""
+    texts, disks, platform = descriptions(), disk_images(), platforms()
+    launch = launch_specifications(
+        availability_zone=availability_zone, name_resources=name_resources
+    )
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         params: dict[str, Any] = {}
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             params["DryRun"] = False
-        if draw(st.booleans()):
-            params["Description"] = draw(descriptions())
-        if draw(st.booleans()):
-            params["LaunchSpecification"] = draw(
-                launch_specifications(
-                    availability_zone=availability_zone, name_resources=name_resources
-                )
-            )
-        params["DiskImages"] = [draw(disk_images())]
-        params["Platform"] = draw(platforms())
-        params = draw(_shuffled_dicts(params))
-        return fit(params, method)
+        if draw(_BOOLEANS):
+            params["Description"] = draw(texts)
+        if draw(_BOOLEANS):
+            params["LaunchSpecification"] = draw(launch)
+        params["DiskImages"] = [draw(disks)]
+        params["Platform"] = draw(platform)
+        return fit(shuffled(draw, params), method)
 
     return build()

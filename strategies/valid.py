@@ -19,12 +19,17 @@ Shrinking: every ``one_of`` lists its simplest branch first, optional members ar
 first, lists shrink towards empty, integers towards the smallest valid value, and the
 contract-only forms switch off, so a failing example ends as a short request in botocore's
 own form.
+
+Every strategy is built once per set of arguments (the factories are cached); drawing an
+example builds none: the contract forms of a drawn request are drawn by
+:func:`draw_contract_forms` from strategies built at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import cache
 from typing import Any, Final
 
 from hypothesis import strategies as st
@@ -49,6 +54,7 @@ __all__ = [
     "botocore_parameter_sets",
     "contract_forms",
     "description_echo_requests",
+    "draw_contract_forms",
     "dry_run_false_requests",
     "get_requests",
     "http_methods",
@@ -89,10 +95,50 @@ def _relabel(params: Params, prefix: str, mapping: Mapping[str, int]) -> Params:
     return tuple(out)
 
 
+_BOOLEANS: Final = st.booleans()
+_ZEROS: Final = st.integers(0, 3)
+_LIST_PREFIXES: Final = (
+    "DiskImage.",
+    "LaunchSpecification.GroupName.",
+    "LaunchSpecification.GroupId.",
+)
+
+
+@cache
 def _indexes(count: int) -> SearchStrategy[list[int]]:
     small = st.lists(st.integers(1, 12), min_size=count, max_size=count, unique=True)
     large = st.lists(st.integers(1, MAX_LIST_INDEX), min_size=count, max_size=count, unique=True)
     return st.one_of(small, large)
+
+
+@cache
+def _permutations(count: int) -> SearchStrategy[list[int]]:
+    return st.permutations(range(count))
+
+
+def draw_permuted(draw: st.DrawFn, items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``items`` in a drawn order (a permutation of their positions, whose strategy is
+    built once per length)."""
+    return tuple(items[i] for i in draw(_permutations(len(items))))
+
+
+def draw_contract_forms(draw: st.DrawFn, params: Params) -> Params:
+    """The drawing behind :func:`contract_forms`, inside another strategy's draw (nothing is
+    built per example)."""
+    out = params
+    for prefix in _LIST_PREFIXES:
+        used = _list_names(out, prefix)
+        if used and draw(_BOOLEANS):
+            new = draw(_indexes(len(used)))
+            out = _relabel(out, prefix, dict(zip(used, new, strict=True)))
+    if draw(_BOOLEANS):
+        out = tuple(
+            (name, "0" * draw(_ZEROS) + value if name.endswith(_INTEGER_NAMES) else value)
+            for name, value in out
+        )
+    if draw(_BOOLEANS):
+        out = draw_permuted(draw, out)
+    return out
 
 
 def contract_forms(params: Params) -> SearchStrategy[Params]:
@@ -100,41 +146,26 @@ def contract_forms(params: Params) -> SearchStrategy[Params]:
     list indexes renumbered to any distinct valid indexes (``DiskImage.3.*`` alone,
     ``GroupName.2`` and ``GroupName.7``, up to 2^31-1), integers with leading zeros
     (``0012``), and the parameters (``Action`` and ``Version`` included) in another order.
-    Each form is switched on separately; shrinks towards ``params`` unchanged."""
+    Each form is switched on separately; shrinks towards ``params`` unchanged. (A strategy
+    of its own for ``params``; inside a draw, :func:`draw_contract_forms`.)"""
+    return _contract_forms_of(params)
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Params:
-        out = params
-        for prefix in (
-            "DiskImage.",
-            "LaunchSpecification.GroupName.",
-            "LaunchSpecification.GroupId.",
-        ):
-            used = _list_names(out, prefix)
-            if used and draw(st.booleans()):
-                new = draw(_indexes(len(used)))
-                out = _relabel(out, prefix, dict(zip(used, new, strict=True)))
-        if draw(st.booleans()):
-            zeros = st.integers(0, 3)
-            out = tuple(
-                (name, "0" * draw(zeros) + value if name.endswith(_INTEGER_NAMES) else value)
-                for name, value in out
-            )
-        if draw(st.booleans()):
-            out = tuple(draw(st.permutations(out)))
-        return out
 
-    return build()
+@st.composite
+def _contract_forms_of(draw: st.DrawFn, params: Params) -> Params:
+    return draw_contract_forms(draw, params)
 
 
 # ------------------------------------------------------------------------------ requests
 
 
+@cache
 def http_methods() -> SearchStrategy[str]:
     """The HTTP methods of the Query protocol: ``POST`` (shrinks to it), ``GET``."""
     return st.sampled_from(["POST", "GET"])
 
 
+@cache
 def import_instance_requests(
     *,
     availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
@@ -157,24 +188,26 @@ def import_instance_requests(
     (``Platform`` and one 1-byte disk image).
     """
 
+    methods = http_methods()
+    apis = {
+        method: botocore_parameter_sets(
+            availability_zone=availability_zone, name_resources=name_resources, method=method
+        )
+        for method in ("POST", "GET")
+    }
+
     @st.composite
     def build(draw: st.DrawFn) -> RequestSpec:
-        method = draw(http_methods())
-        api = draw(
-            botocore_parameter_sets(
-                availability_zone=availability_zone,
-                name_resources=name_resources,
-                method=method,
-            )
-        )
-        params = to_wire_params(api)
+        method = draw(methods)
+        params = to_wire_params(draw(apis[method]))
         if not botocore_forms_only:
-            params = draw(contract_forms(params))
+            params = draw_contract_forms(draw, params)
         return RequestSpec(params=params, method=method)
 
     return build()
 
 
+@cache
 def valid_cases(
     *,
     availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
@@ -187,7 +220,11 @@ def valid_cases(
         availability_zone=availability_zone,
         botocore_forms_only=botocore_forms_only,
         name_resources=name_resources,
-    ).map(lambda spec: Case(spec, FUZZ_ORACLE, ()))
+    ).map(_valid_case)
+
+
+def _valid_case(spec: RequestSpec) -> Case:
+    return Case(spec, FUZZ_ORACLE, ())
 
 
 # ------------------------------------------------------------------------------ valid rows
@@ -204,13 +241,17 @@ def _row(
     """Valid requests of one row: top-level members set (``None`` removes), then fitted
     to the method's budget, then in contract forms."""
     chosen = st.just(method) if method is not None else http_methods()
+    apis = botocore_parameter_sets(availability_zone=availability_zone, method="POST")
+    members = list((set_params or {}).items())
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         how = draw(chosen)
-        api = draw(botocore_parameter_sets(availability_zone=availability_zone, method="POST"))
+        api = draw(apis)
         focus: list[str] = []
-        for name, values in (set_params or {}).items():
+        if members:
+            api = dict(api)
+        for name, values in members:
             value = draw(values)
             if value is None:
                 api.pop(name, None)
@@ -218,7 +259,7 @@ def _row(
                 api[name] = value
             focus.append(name)
         api = fit(api, how)
-        params = draw(contract_forms(to_wire_params(api)))
+        params = draw_contract_forms(draw, to_wire_params(api))
         spec = RequestSpec(params=params, method=how, signing=signing)
         return Case(spec, requirement, (), focus=tuple(focus))
 
@@ -247,8 +288,8 @@ def _sample_rows(
             focus = ("Description",)
             if text is not None:
                 spec = spec.plus(("Description", text))
-        if draw(st.booleans()):
-            spec = replace(spec, params=tuple(draw(st.permutations(spec.params))))
+        if draw(_BOOLEANS):
+            spec = replace(spec, params=draw_permuted(draw, spec.params))
         return Case(spec, requirement, (), focus=focus)
 
     return build()

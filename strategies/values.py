@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import string
+from functools import cache
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -52,34 +53,40 @@ def _enum(name: str, *, exclude: frozenset[str] = frozenset()) -> SearchStrategy
     return st.sampled_from([v for v in ENUMS[name] if v not in exclude])
 
 
+@cache
 def platforms() -> SearchStrategy[str]:
     """A valid ``Platform``: the model's ``PlatformValues`` (only ``Windows``)."""
     return _enum("PlatformValues")
 
 
+@cache
 def architectures() -> SearchStrategy[str]:
     """A valid ``LaunchSpecification.Architecture`` (the model's ``ArchitectureValues``);
     shrinks towards the model's first value."""
     return _enum("ArchitectureValues")
 
 
+@cache
 def instance_types() -> SearchStrategy[str]:
     """A valid ``LaunchSpecification.InstanceType``: one of the model's ~1,400 values,
     sampled (shrinks towards the model's first, ``a1.medium``)."""
     return _enum("InstanceType")
 
 
+@cache
 def tenancies() -> SearchStrategy[str]:
     """A valid ``Placement.Tenancy``: the model's ``Tenancy`` values except ``host``
     (LAUNCH-HOST-TENANCY)."""
     return _enum("Tenancy", exclude=frozenset({"host"}))
 
 
+@cache
 def shutdown_behaviors() -> SearchStrategy[str]:
     """A valid ``InstanceInitiatedShutdownBehavior`` (the model's ``ShutdownBehavior``)."""
     return _enum("ShutdownBehavior")
 
 
+@cache
 def disk_formats() -> SearchStrategy[str]:
     """A valid ``Image.Format`` (the model's ``DiskImageFormat``: VMDK, RAW, VHD)."""
     return _enum("DiskImageFormat")
@@ -88,14 +95,20 @@ def disk_formats() -> SearchStrategy[str]:
 # ------------------------------------------------------------------------------ values
 
 
-# Characters a URL's host may have ([^/?#@\t\n\r ], XML-legal) and the rest ([^\t\n\r ]).
+# Characters a URL's host may have ([^/?#@\t\n\r ], XML-legal) and the rest ([^\t\n\r ]);
+# sets of characters (no .map), so that st.text draws a whole string at once.
 _URL_REST_CHARS = st.one_of(
     st.sampled_from(list(string.ascii_letters + string.digits + "-._~/?#=&%+:@!$'()*,;[]")),
     st.characters(min_codepoint=0x21, max_codepoint=0xD7FF),
     st.characters(min_codepoint=0xE000, max_codepoint=0xFFFD),
     st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF),
 )
-_URL_HOST_CHARS = _URL_REST_CHARS.map(lambda c: c if c not in "/?#@" else "-")
+_URL_HOST_CHARS = st.one_of(
+    st.sampled_from(list(string.ascii_letters + string.digits + "-._~=&%+:!$'()*,;[]")),
+    st.characters(min_codepoint=0x21, max_codepoint=0xD7FF, exclude_characters="/?#@"),
+    st.characters(min_codepoint=0xE000, max_codepoint=0xFFFD),
+    st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF),
+)
 _HOSTS = [
     "s3.amazonaws.com",
     "amzn-s3-demo-bucket.s3.us-east-1.amazonaws.com",
@@ -106,6 +119,7 @@ _HOSTS = [
 ]
 
 
+@cache
 def manifest_urls() -> SearchStrategy[str]:
     """A valid ``Image.ImportManifestUrl``: ``https`` in any case, ``://``, a host without
     user information, then optionally a path, query or fragment without white space; only
@@ -127,6 +141,7 @@ def manifest_urls() -> SearchStrategy[str]:
     return st.one_of(named, st.tuples(schemes, hosts, tails).map(build))
 
 
+@cache
 def image_sizes() -> SearchStrategy[tuple[int, int]]:
     """``(Image.Bytes, Volume.Size)`` pairs of the valid domain: Bytes anywhere in 1..2^44
     (small, around 2^31 and 2^32, a whole number of GiB, the largest a 16 TiB volume holds)
@@ -140,12 +155,18 @@ def image_sizes() -> SearchStrategy[tuple[int, int]]:
         st.integers(1, max_bytes),
         st.integers(1, MAX_VOLUME_GIB).map(lambda gib: gib * GIB),
     )
+    # The volume: the smallest that holds the bytes, or a larger one (an offset above it,
+    # drawn without building a strategy per example).
+    larger = st.booleans()
+    offsets = st.integers(0, MAX_VOLUME_GIB - 1)
 
     @st.composite
     def pairs(draw: st.DrawFn) -> tuple[int, int]:
         image_bytes = draw(sizes_of_bytes)
         smallest = -(-image_bytes // GIB)
-        size = draw(st.one_of(st.just(smallest), st.integers(smallest, MAX_VOLUME_GIB)))
+        size = smallest
+        if draw(larger):
+            size = smallest + draw(offsets) % (MAX_VOLUME_GIB - smallest + 1)
         return image_bytes, size
 
     return pairs()
@@ -154,6 +175,7 @@ def image_sizes() -> SearchStrategy[tuple[int, int]]:
 _B64 = string.ascii_letters + string.digits + "+/"
 
 
+@cache
 def user_data() -> SearchStrategy[str]:
     """A valid ``UserData.Data``: standard base64 with ``=`` padding, no white space, at most
     4,096 characters; the encoding of some bytes, or any string of the right shape (the
@@ -170,6 +192,7 @@ def user_data() -> SearchStrategy[str]:
     return st.one_of(encoded, shaped)
 
 
+@cache
 def ipv4_addresses() -> SearchStrategy[str]:
     """A valid ``PrivateIpAddress``: four decimal numbers 0-255 without leading zeros,
     joined by dots. Shrinks towards ``0.0.0.0``."""
@@ -177,6 +200,7 @@ def ipv4_addresses() -> SearchStrategy[str]:
     return st.tuples(octet, octet, octet, octet).map(".".join)
 
 
+@cache
 def _hex_ids(prefix: str) -> SearchStrategy[str]:
     digits = st.sampled_from("0123456789abcdef")
     return st.one_of(
@@ -189,18 +213,21 @@ def _resource_names(ids: SearchStrategy[str]) -> SearchStrategy[str]:
     return st.one_of(ids, texts(min_size=1))
 
 
+@cache
 def subnet_ids() -> SearchStrategy[str]:
     """A ``SubnetId`` (a resource that must exist: the oracle also accepts NotFound):
     ``subnet-`` and 8 or 17 hex digits, or any non-empty XML-legal text up to 255."""
     return _resource_names(_hex_ids("subnet-"))
 
 
+@cache
 def group_ids() -> SearchStrategy[list[str]]:
     """``GroupId.N`` entries (security groups that must exist): 0..10 of them, each
     ``sg-`` and hex digits or any non-empty XML-legal text. Shrinks towards ``[]``."""
     return st.lists(_resource_names(_hex_ids("sg-")), max_size=MAX_GROUP_ENTRIES)
 
 
+@cache
 def group_names() -> SearchStrategy[list[str]]:
     """``GroupName.N`` entries (security groups that must exist): 0..10 of them, each
     ``default``, a plain name or any non-empty XML-legal text. Shrinks towards ``[]``."""
@@ -208,17 +235,20 @@ def group_names() -> SearchStrategy[list[str]]:
     return st.lists(_resource_names(plain), max_size=MAX_GROUP_ENTRIES)
 
 
+@cache
 def placement_group_names() -> SearchStrategy[str]:
     """A ``Placement.GroupName`` (a placement group that must exist)."""
     return _resource_names(st.sampled_from(["conformance-pg", "cluster-1", "spread"]))
 
 
+@cache
 def placement_group_ids() -> SearchStrategy[str]:
     """A ``Placement.GroupId`` (a placement group that must exist): ``pg-`` and hex digits,
     or any non-empty XML-legal text."""
     return _resource_names(_hex_ids("pg-"))
 
 
+@cache
 def additional_infos() -> SearchStrategy[str]:
     """A valid ``AdditionalInfo``: any XML-legal text up to 255 code points (empty too)."""
     return texts()
