@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Final
+from functools import wraps
+from typing import Any, Final
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -30,6 +31,7 @@ __all__ = [
     "disk_indexes",
     "first_disk",
     "make_fault",
+    "once",
     "removing",
     "removing_faults",
     "setting",
@@ -91,23 +93,40 @@ def removing(requirement: str, names: list[str], *aspects: str) -> Fault:
     )
 
 
+def once(generator: FaultGenerator) -> FaultGenerator:
+    """``generator``, for a generator whose strategy does not depend on the request: built
+    on first use, then the same strategy for every request (same name and docstring)."""
+    built: list[SearchStrategy[Fault]] = []
+
+    @wraps(generator)
+    def faults(base: RequestSpec, **kwargs: Any) -> SearchStrategy[Fault]:
+        if not built:
+            built.append(generator(base, **kwargs))
+        return built[0]
+
+    return faults
+
+
 def setting_faults(
     requirement: str, name: str, values: SearchStrategy[str]
 ) -> Callable[[RequestSpec], SearchStrategy[Fault]]:
-    """The fault generator that sets ``name`` to one of ``values``."""
+    """The fault generator that sets ``name`` to one of ``values`` (its strategy built once:
+    it does not depend on the request)."""
+    built = values.map(lambda v: setting(requirement, name, v))
 
     def faults(base: RequestSpec) -> SearchStrategy[Fault]:
-        return values.map(lambda v: setting(requirement, name, v))
+        return built
 
     faults.__doc__ = f"{requirement}: ``{name}`` set to an invalid value."
     return faults
 
 
 def removing_faults(requirement: str, name: str) -> Callable[[RequestSpec], SearchStrategy[Fault]]:
-    """The fault generator that removes ``name``."""
+    """The fault generator that removes ``name`` (one fault, built once)."""
+    built = st.just(removing(requirement, [name], name))
 
     def faults(base: RequestSpec) -> SearchStrategy[Fault]:
-        return st.just(removing(requirement, [name], name))
+        return built
 
     faults.__doc__ = f"{requirement}: ``{name}`` removed."
     return faults

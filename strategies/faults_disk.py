@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Final
 
 from hypothesis import strategies as st
@@ -52,18 +53,28 @@ _DISK_ASPECT: Final = {
 }
 
 
+# The strategies of one disk index, built once per index (most requests use a few).
+_PER_DISK: Final = lru_cache(maxsize=256)
+_GONE: Final = st.lists(st.sampled_from(_DISK_FIELDS), min_size=1, max_size=4, unique=True)
+
+
 def field_missing_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """DISK-FIELD-MISSING: one or more of the disk image's four required members removed
     (the image still there: when all four go, its ``Description`` stays or is added)."""
-    disk = first_disk(base)
+    return _field_missing(first_disk(base))
+
+
+@_PER_DISK
+def _field_missing(disk: str) -> SearchStrategy[Fault]:
+    texts = descriptions()
 
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
-        gone = draw(st.lists(st.sampled_from(_DISK_FIELDS), min_size=1, max_size=4, unique=True))
+        gone = draw(_GONE)
         names = [f"DiskImage.{disk}.{f}" for f in gone]
         aspects = {_DISK_ASPECT[f] for f in gone} | {"disk.count"}
         description = f"DiskImage.{disk}.Description"
-        keep = draw(descriptions()) if len(gone) == 4 else None
+        keep = draw(texts) if len(gone) == 4 else None
 
         def apply(spec: RequestSpec) -> RequestSpec:
             spec = drop_params(spec, *names)
@@ -81,9 +92,13 @@ def field_missing_faults(base: RequestSpec) -> SearchStrategy[Fault]:
 def disk_value_faults(
     requirement: str, field: str, values: SearchStrategy[str]
 ) -> Callable[[RequestSpec], SearchStrategy[Fault]]:
-    def faults(base: RequestSpec) -> SearchStrategy[Fault]:
-        name = f"DiskImage.{first_disk(base)}.{field}"
+    @_PER_DISK
+    def for_disk(disk: str) -> SearchStrategy[Fault]:
+        name = f"DiskImage.{disk}.{field}"
         return values.map(lambda v: setting(requirement, name, v, _DISK_ASPECT[field]))
+
+    def faults(base: RequestSpec) -> SearchStrategy[Fault]:
+        return for_disk(first_disk(base))
 
     faults.__doc__ = f"{requirement}: the disk image's ``{field}`` set to an invalid value."
     return faults
@@ -92,13 +107,25 @@ def disk_value_faults(
 def too_small_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """DISK-SIZE-TOO-SMALL: ``Image.Bytes`` greater than ``Volume.Size`` × 2^30, both
     valid integers (one byte over first, up to 2^63-1)."""
-    disk = first_disk(base)
+    return _too_small(first_disk(base))
 
+
+_SIZES: Final = st.one_of(st.integers(1, 16), st.integers(1, MAX_VOLUME_GIB))
+# How many bytes over: one, up to a GiB, or anything up to 2^63-1 (reduced to the room left).
+_OVERS: Final = st.one_of(
+    st.just(1), st.integers(1, GIB), st.integers(1, MAX_LONG - GIB).map(lambda n: -n)
+)
+
+
+@_PER_DISK
+def _too_small(disk: str) -> SearchStrategy[Fault]:
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
-        size = draw(st.one_of(st.integers(1, 16), st.integers(1, MAX_VOLUME_GIB)))
+        size = draw(_SIZES)
         room = MAX_LONG - size * GIB
-        over = draw(st.one_of(st.just(1), st.integers(1, GIB), st.integers(1, room)))
+        over = draw(_OVERS)
+        if over < 0:  # anywhere in 1..room
+            over = (-over - 1) % room + 1
         count = size * GIB + over
         names = (f"DiskImage.{disk}.Image.Bytes", f"DiskImage.{disk}.Volume.Size")
 
@@ -119,22 +146,28 @@ def _disk_params(index: int, disk: dict[str, object]) -> list[tuple[str, str]]:
 
 def multiple_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """DISK-MULTIPLE: one to three more complete, valid disk images, at other indexes."""
-    used = {int(i) for i in disk_indexes(base)}
+    return _multiple(frozenset(int(i) for i in disk_indexes(base)))
+
+
+_MORE_INDEXES: Final = st.lists(
+    st.one_of(st.integers(1, 12), st.integers(1, MAX_LIST_INDEX)),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
+
+
+@_PER_DISK
+def _multiple(used: frozenset[int]) -> SearchStrategy[Fault]:
+    disks = disk_images()
 
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
-        count = draw(st.integers(1, 3))
-        indexes = draw(
-            st.lists(
-                st.one_of(st.integers(1, 12), st.integers(1, MAX_LIST_INDEX)),
-                min_size=count,
-                max_size=count,
-                unique=True,
-            ).map(lambda xs: [x for x in xs if x not in used] or [max(used | {0}) + 1])
-        )
+        drawn = draw(_MORE_INDEXES)
+        indexes = [x for x in drawn if x not in used] or [max(used | {0}) + 1]
         pairs: list[tuple[str, str]] = []
         for index in indexes:
-            pairs.extend(_disk_params(index, draw(disk_images())))
+            pairs.extend(_disk_params(index, draw(disks)))
         names = tuple(dict.fromkeys(f"DiskImage.{i}.Image.Format" for i in indexes))
         return make_fault(
             "DISK-MULTIPLE",
@@ -146,20 +179,23 @@ def multiple_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     return build()
 
 
+def _without_disks(spec: RequestSpec) -> RequestSpec:
+    return replace(spec, params=tuple(p for p in spec.params if not DISK_PARAM.fullmatch(p[0])))
+
+
+_NONE: Final = st.just(
+    make_fault(
+        "DISK-NONE",
+        _without_disks,
+        aspects=set(_DISK_ASPECT.values()) | {"disk.count"},
+        note="no disk image",
+    )
+)
+
+
 def none_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """DISK-NONE: every disk image parameter removed."""
-
-    def apply(spec: RequestSpec) -> RequestSpec:
-        return replace(spec, params=tuple(p for p in spec.params if not DISK_PARAM.fullmatch(p[0])))
-
-    return st.just(
-        make_fault(
-            "DISK-NONE",
-            apply,
-            aspects=set(_DISK_ASPECT.values()) | {"disk.count"},
-            note="no disk image",
-        )
-    )
+    return _NONE
 
 
 #: The fault generators of this module by requirement id.

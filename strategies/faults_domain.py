@@ -13,6 +13,7 @@ hand-written generator in a ``faults_*.py`` module; those always win over derive
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 from hypothesis.strategies import SearchStrategy
@@ -63,9 +64,13 @@ def derived_faults(template: str) -> FaultGenerator:
     requirement = entry["requirement"]
     values = DERIVABLE_SYNTAX[entry["syntax"]](entry)
 
-    def faults(base: RequestSpec) -> SearchStrategy[Fault]:
-        name = template.replace("{N}", first_disk(base))
+    @lru_cache(maxsize=256)
+    def for_disk(disk: str) -> SearchStrategy[Fault]:
+        name = template.replace("{N}", disk)
         return values.map(lambda value: setting(requirement, name, value))
+
+    def faults(base: RequestSpec) -> SearchStrategy[Fault]:
+        return for_disk(first_disk(base))
 
     faults.__doc__ = f"{requirement}: ``{template}`` outside its {entry['syntax']} syntax."
     return faults

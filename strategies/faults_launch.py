@@ -52,68 +52,80 @@ def launch_enum_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """LAUNCH-ENUM-INVALID: ``Architecture``, ``InstanceType``,
     ``InstanceInitiatedShutdownBehavior`` or ``Placement.Tenancy`` outside the model's enum
     (an invalid InstanceType never has the shape of a future one)."""
-    choices = {
-        **{
-            name: invalid_enum_values(enum, named=named)
-            for name, (enum, named) in _LAUNCH_ENUMS.items()
-        },
-        LAUNCH + "InstanceType": invalid_instance_types(),
-    }
+    return _LAUNCH_ENUM_FAULTS
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Fault:
-        name = draw(st.sampled_from(sorted(choices)))
-        return setting("LAUNCH-ENUM-INVALID", name, draw(choices[name]))
 
-    return build()
+_ENUM_CHOICES: Final = {
+    **{
+        name: invalid_enum_values(enum, named=named)
+        for name, (enum, named) in _LAUNCH_ENUMS.items()
+    },
+    LAUNCH + "InstanceType": invalid_instance_types(),
+}
+_ENUM_NAMES: Final = st.sampled_from(sorted(_ENUM_CHOICES))
+
+
+@st.composite
+def _launch_enum_faults(draw: st.DrawFn) -> Fault:
+    name = draw(_ENUM_NAMES)
+    return setting("LAUNCH-ENUM-INVALID", name, draw(_ENUM_CHOICES[name]))
+
+
+_LAUNCH_ENUM_FAULTS: Final = _launch_enum_faults()
 
 
 def partition_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """LAUNCH-INTEGER-INVALID: ``Placement.PartitionNumber`` not an integer in
     -2^31..2^31-1, with a placement group (the request's, or a ``GroupName`` added)."""
+    return _PARTITION_FAULTS
+
+
+@st.composite
+def _partition_faults(draw: st.DrawFn) -> Fault:
     name = PLACEMENT + "PartitionNumber"
+    value = draw(invalid_integers(minimum=-(2**31), maximum=MAX_INT32))
+    group = draw(placement_group_names())
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Fault:
-        value = draw(invalid_integers(minimum=-(2**31), maximum=MAX_INT32))
-        group = draw(placement_group_names())
+    def apply(spec: RequestSpec) -> RequestSpec:
+        if spec.get(PLACEMENT + "GroupName") is None and spec.get(PLACEMENT + "GroupId") is None:
+            spec = put_param(spec, PLACEMENT + "GroupName", group)
+        return put_param(spec, name, value)
 
-        def apply(spec: RequestSpec) -> RequestSpec:
-            if (
-                spec.get(PLACEMENT + "GroupName") is None
-                and spec.get(PLACEMENT + "GroupId") is None
-            ):
-                spec = put_param(spec, PLACEMENT + "GroupName", group)
-            return put_param(spec, name, value)
+    return make_fault("LAUNCH-INTEGER-INVALID", apply, name, aspects={name, "Placement.Group"})
 
-        return make_fault("LAUNCH-INTEGER-INVALID", apply, name, aspects={name, "Placement.Group"})
 
-    return build()
+_PARTITION_FAULTS: Final = _partition_faults()
 
 
 def ip_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """LAUNCH-IP-INVALID: ``PrivateIpAddress`` not IPv4, with a ``SubnetId`` (the
     request's, or one added)."""
+    return _IP_FAULTS
+
+
+@st.composite
+def _ip_faults(draw: st.DrawFn) -> Fault:
     name = LAUNCH + "PrivateIpAddress"
+    value = draw(invalid_ipv4_addresses())
+    subnet = draw(subnet_ids())
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Fault:
-        value = draw(invalid_ipv4_addresses())
-        subnet = draw(subnet_ids())
+    def apply(spec: RequestSpec) -> RequestSpec:
+        if spec.get(LAUNCH + "SubnetId") is None:
+            spec = put_param(spec, LAUNCH + "SubnetId", subnet)
+        return put_param(spec, name, value)
 
-        def apply(spec: RequestSpec) -> RequestSpec:
-            if spec.get(LAUNCH + "SubnetId") is None:
-                spec = put_param(spec, LAUNCH + "SubnetId", subnet)
-            return put_param(spec, name, value)
+    return make_fault("LAUNCH-IP-INVALID", apply, name, aspects={name, LAUNCH + "SubnetId"})
 
-        return make_fault("LAUNCH-IP-INVALID", apply, name, aspects={name, LAUNCH + "SubnetId"})
 
-    return build()
+_IP_FAULTS: Final = _ip_faults()
 
 
 def host_tenancy_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """LAUNCH-HOST-TENANCY: ``Placement.Tenancy=host`` (ImportInstance does not support it)."""
-    return st.just(setting("LAUNCH-HOST-TENANCY", PLACEMENT + "Tenancy", "host"))
+    return _HOST_TENANCY
+
+
+_HOST_TENANCY: Final = st.just(setting("LAUNCH-HOST-TENANCY", PLACEMENT + "Tenancy", "host"))
 
 
 #: The fault generators of this module by requirement id.

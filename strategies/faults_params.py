@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Final
 
 from hypothesis import strategies as st
@@ -55,12 +56,21 @@ __all__ = [
 def unknown_param_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """WIRE-UNKNOWN-PARAM: one unknown name
     (:func:`~strategies.invalid_names.unknown_parameter_names`) added."""
-    disk = st.sampled_from([first_disk(base), "1", "2"])
+    return _unknown_params(first_disk(base))
+
+
+_UNKNOWN_VALUES: Final = st.one_of(st.just("x"), texts(max_size=40))
+
+
+@lru_cache(maxsize=256)
+def _unknown_params(first: str) -> SearchStrategy[Fault]:
+    names = {d: unknown_parameter_names(disk_index=d) for d in (first, "1", "2")}
+    disk = st.sampled_from([first, "1", "2"])
 
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
-        name = draw(unknown_parameter_names(disk_index=draw(disk)))
-        value = draw(st.one_of(st.just("x"), texts(max_size=40)))
+        name = draw(names[draw(disk)])
+        value = draw(_UNKNOWN_VALUES)
         return make_fault("WIRE-UNKNOWN-PARAM", lambda spec: spec.plus((name, value)), name)
 
     return build()
@@ -77,44 +87,62 @@ _DISK_LEAF_VALUES: Final = {
 }
 
 
+_WHERE: Final = st.sampled_from(["disk", "group-name", "group-id"])
+_LEAVES: Final = st.sampled_from(list(_DISK_LEAF_VALUES))
+_GROUP_VALUES: Final = st.sampled_from(["default", "sg-12345678"])
+
+
+@st.composite
+def _list_index_faults(draw: st.DrawFn) -> Fault:
+    index = draw(invalid_list_indexes())
+    where = draw(_WHERE)
+    if where == "disk":
+        leaf = draw(_LEAVES)
+        name, value = f"DiskImage.{index}.{leaf}", draw(_DISK_LEAF_VALUES[leaf])
+    else:
+        kind = "GroupName" if where == "group-name" else "GroupId"
+        name = f"{LAUNCH}{kind}.{index}"
+        value = draw(_GROUP_VALUES)
+    return make_fault("LIST-INDEX-INVALID", lambda spec: spec.plus((name, value)), name)
+
+
+_LIST_INDEX_FAULTS: Final = _list_index_faults()
+
+
 def list_index_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """LIST-INDEX-INVALID: one parameter whose list index is not one
     (:func:`~strategies.invalid_names.invalid_list_indexes`), under ``DiskImage.``,
     ``GroupName.`` or ``GroupId.``, with a valid value (or, now and then, an unknown
     member: the index still decides)."""
-
-    @st.composite
-    def build(draw: st.DrawFn) -> Fault:
-        index = draw(invalid_list_indexes())
-        where = draw(st.sampled_from(["disk", "group-name", "group-id"]))
-        if where == "disk":
-            leaf = draw(st.sampled_from(list(_DISK_LEAF_VALUES)))
-            name, value = f"DiskImage.{index}.{leaf}", draw(_DISK_LEAF_VALUES[leaf])
-        else:
-            kind = "GroupName" if where == "group-name" else "GroupId"
-            name = f"{LAUNCH}{kind}.{index}"
-            value = draw(st.sampled_from(["default", "sg-12345678"]))
-        return make_fault("LIST-INDEX-INVALID", lambda spec: spec.plus((name, value)), name)
-
-    return build()
+    return _LIST_INDEX_FAULTS
 
 
 def text_faults(base: RequestSpec, *, availability_zone: str) -> SearchStrategy[Fault]:
     """PARAM-TEXT-INVALID: ``Description``, the disk's ``Description`` or
     ``Placement.AvailabilityZone`` with a character XML cannot carry."""
-    disk = first_disk(base)
+    return _text_faults(first_disk(base), availability_zone)
+
+
+@lru_cache(maxsize=256)
+def _zone_texts(availability_zone: str) -> SearchStrategy[str]:
+    return non_xml_texts(valid=st.just(availability_zone), max_size=MAX_TEXT)
+
+
+@lru_cache(maxsize=256)
+def _text_faults(disk: str, availability_zone: str) -> SearchStrategy[Fault]:
     targets = {
         "Description": (non_xml_texts(), "Description"),
         f"DiskImage.{disk}.Description": (non_xml_texts(), "disk.Description"),
         PLACEMENT + "AvailabilityZone": (
-            non_xml_texts(valid=st.just(availability_zone), max_size=MAX_TEXT),
+            _zone_texts(availability_zone),
             "Placement.AvailabilityZone",
         ),
     }
+    names = st.sampled_from(list(targets))
 
     @st.composite
     def build(draw: st.DrawFn) -> Fault:
-        name = draw(st.sampled_from(list(targets)))
+        name = draw(names)
         values, aspect = targets[name]
         return setting("PARAM-TEXT-INVALID", name, draw(values), aspect)
 
@@ -123,31 +151,37 @@ def text_faults(base: RequestSpec, *, availability_zone: str) -> SearchStrategy[
 
 def dry_run_permitted_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """PERM-DRYRUN-PERMITTED: ``DryRun=true`` (a fault for the order of checks)."""
-    return st.just(setting("PERM-DRYRUN-PERMITTED", "DryRun", "true"))
+    return _DRY_RUN_PERMITTED
 
 
 def denied_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """PERM-DENIED: the denied identity (valid credentials, no permission)."""
-    return st.just(
-        make_fault(
-            "PERM-DENIED",
-            lambda spec: replace(spec, identity=Identity.DENIED),
-            aspects={"identity"},
-        )
-    )
+    return _DENIED
 
 
 def dry_run_denied_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     """PERM-DRYRUN-DENIED: the denied identity with ``DryRun=true`` (carries both)."""
-    return st.just(
-        Fault(
-            "PERM-DRYRUN-DENIED",
-            lambda spec: replace(put_param(spec, "DryRun", "true"), identity=Identity.DENIED),
-            focus=("DryRun",),
-            aspects=frozenset({"identity", "DryRun"}),
-            carries=("PERM-DRYRUN-DENIED", "PERM-DRYRUN-PERMITTED"),
-        )
+    return _DRY_RUN_DENIED
+
+
+# The faults that do not depend on the request, built once.
+_DRY_RUN_PERMITTED: Final = st.just(setting("PERM-DRYRUN-PERMITTED", "DryRun", "true"))
+_DENIED: Final = st.just(
+    make_fault(
+        "PERM-DENIED",
+        lambda spec: replace(spec, identity=Identity.DENIED),
+        aspects={"identity"},
     )
+)
+_DRY_RUN_DENIED: Final = st.just(
+    Fault(
+        "PERM-DRYRUN-DENIED",
+        lambda spec: replace(put_param(spec, "DryRun", "true"), identity=Identity.DENIED),
+        focus=("DryRun",),
+        aspects=frozenset({"identity", "DryRun"}),
+        carries=("PERM-DRYRUN-DENIED", "PERM-DRYRUN-PERMITTED"),
+    )
+)
 
 
 #: The fault generators of this module by requirement id (in the order of checks).

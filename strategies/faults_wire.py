@@ -29,7 +29,7 @@ from ec2conformance.model import (
     WireFault,
 )
 from strategies.cases import Fault, put_param
-from strategies.faults_common import FaultGenerator
+from strategies.faults_common import FaultGenerator, once
 from strategies.text import texts
 
 __all__ = [
@@ -163,19 +163,31 @@ def malformed_query_faults(base: RequestSpec) -> SearchStrategy[Fault]:
             aspects=frozenset({"wire"}),
         )
 
-    return st.one_of(
-        wire_fault_kinds().map(with_wire_fault), empty_name_pairs().map(with_empty_name)
-    )
+    # One choice among the client's wire faults and the pair with an empty name (the
+    # first wire fault is the simplest); the pair's value is drawn only when chosen.
+    kinds: list[WireFault | None] = [*WireFault, None]
+    choices = st.sampled_from(kinds)
+    pairs = empty_name_pairs()
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Fault:
+        kind = draw(choices)
+        if kind is None:
+            return with_empty_name(draw(pairs))
+        return with_wire_fault(kind)
+
+    return build()
 
 
 #: The fault generators of this module by requirement id; each takes the valid request the
 #: fault is applied to.
+#: None depends on the request: each strategy is built once (:func:`once`).
 WIRE_FAULTS: Final[dict[str, FaultGenerator]] = {
-    "AUTH-UNSIGNED": unsigned_faults,
-    "AUTH-BAD-SIGNATURE": bad_signature_faults,
-    "AUTH-UNKNOWN-KEY": unknown_key_faults,
-    "AUTH-EXPIRED": expired_faults,
-    "AUTH-MALFORMED": malformed_auth_faults,
-    "AUTH-BEFORE-DRYRUN": auth_before_dry_run_faults,
-    "WIRE-MALFORMED-QUERY": malformed_query_faults,
+    "AUTH-UNSIGNED": once(unsigned_faults),
+    "AUTH-BAD-SIGNATURE": once(bad_signature_faults),
+    "AUTH-UNKNOWN-KEY": once(unknown_key_faults),
+    "AUTH-EXPIRED": once(expired_faults),
+    "AUTH-MALFORMED": once(malformed_auth_faults),
+    "AUTH-BEFORE-DRYRUN": once(auth_before_dry_run_faults),
+    "WIRE-MALFORMED-QUERY": once(malformed_query_faults),
 }

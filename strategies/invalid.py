@@ -101,9 +101,11 @@ def invalid_requests(
     if generator is None and requirement not in FAULTS:
         raise KeyError(f"no invalid strategy for {requirement!r}")
 
+    requests = import_instance_requests(availability_zone=availability_zone)
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        base = draw(import_instance_requests(availability_zone=availability_zone))
+        base = draw(requests)
         if requirement not in _KEEPS_DRY_RUN:
             base = drop_params(base, "DryRun")
         fault = draw(

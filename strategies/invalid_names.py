@@ -15,6 +15,7 @@ happens to be known is repaired, never filtered.
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 from typing import Final
 
 from hypothesis import strategies as st
@@ -78,10 +79,12 @@ def _make_unknown(name: str) -> str:
     if lowered.startswith("x-amz-") or name.strip() == "":
         name = "Unknown" + name
     while _is_known(name) or name.lower() in _SIG_NAMES_LOWER or _bad_index_prefix(name):
-        name += "X"
+        # A bad list index stays bad whatever follows it: move the name off the list head.
+        name = "X" + name if _bad_index_prefix(name) else name + "X"
     return name
 
 
+@cache
 def invalid_list_indexes() -> SearchStrategy[str]:
     """Strings that are not a list index by the value syntax (LIST-INDEX-INVALID): ``0``,
     leading zeros, past 2^31-1, negative, signed, padded, letters, other digits, empty;
@@ -177,6 +180,7 @@ def _recased_names(d: str) -> SearchStrategy[str]:
     return st.tuples(st.sampled_from(TEMPLATES), st.sampled_from(_RECASINGS)).map(recase)
 
 
+@lru_cache(maxsize=256)
 def unknown_parameter_names(*, disk_index: str = "1") -> SearchStrategy[str]:
     """Parameter names the contract does not know, at every depth, with valid list indexes
     (WIRE-UNKNOWN-PARAM): made-up or misplaced members at the top level and under
@@ -192,6 +196,7 @@ def unknown_parameter_names(*, disk_index: str = "1") -> SearchStrategy[str]:
 # ------------------------------------------------------------------------------ Action, Version
 
 
+@cache
 def unknown_actions() -> SearchStrategy[str]:
     """``Action`` values that name no EC2 action (WIRE-UNKNOWN-ACTION): typos and case
     changes of ``ImportInstance``, empty, padded, made-up names, any XML-legal text; never
@@ -215,6 +220,7 @@ def unknown_actions() -> SearchStrategy[str]:
     return st.one_of(named, made_up, junk_texts(max_size=60)).map(outside(known, lambda v: v + "X"))
 
 
+@cache
 def unpublished_versions() -> SearchStrategy[str]:
     """``Version`` values EC2 never published (WIRE-BAD-VERSION): dates outside its history
     (``1999-01-01``, ``2099-01-01``, any date EC2 did not use), ``latest``, empty, the

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from functools import cache
 from typing import Final
 
 from hypothesis import strategies as st
@@ -54,9 +55,13 @@ _IPV4: Final = re.compile(VALUE_SYNTAX["ipv4"])
 _BASE64: Final = re.compile(VALUE_SYNTAX["base64"])
 
 
+_XML_RANGES: Final = tuple((int(lo), int(hi)) for lo, hi in VALUE_SYNTAX["xml_char_ranges"])
+# Where an inserted character goes: a position drawn once, reduced to the text's length.
+_POSITIONS: Final = st.integers(0, 2**16)
+
+
 def _xml_legal(text: str) -> bool:
-    ranges = VALUE_SYNTAX["xml_char_ranges"]
-    return all(any(lo <= ord(ch) <= hi for lo, hi in ranges) for ch in text)
+    return all(any(lo <= ord(ch) <= hi for lo, hi in _XML_RANGES) for ch in text)
 
 
 def _insert(text: str, char: str, position: int) -> str:
@@ -67,12 +72,13 @@ def _insert(text: str, char: str, position: int) -> str:
 def _placed(draw: st.DrawFn, base: str, chars: SearchStrategy[str], *, max_size: int) -> str:
     """``base`` (cut to leave room) with one character of ``chars`` inserted somewhere."""
     text = base[: max_size - 1]
-    return _insert(text, draw(chars), draw(st.integers(0, len(text))))
+    return _insert(text, draw(chars), draw(_POSITIONS) % (len(text) + 1))
 
 
 # ------------------------------------------------------------------------------ characters
 
 
+@cache
 def non_xml_characters() -> SearchStrategy[str]:
     """Characters XML 1.0 cannot carry (C0 controls other than tab, LF and CR; U+FFFE,
     U+FFFF); U+0001 first. Never a lone surrogate: that is not text, and cannot be sent."""
@@ -80,26 +86,30 @@ def non_xml_characters() -> SearchStrategy[str]:
     return st.sampled_from(["\x01", "\ufffe", "\uffff", *[c for c in controls if c != "\x01"]])
 
 
+@cache
 def any_characters() -> SearchStrategy[str]:
     """Any character that can be sent as UTF-8: XML-legal ones first, then the others."""
     return st.one_of(xml_characters(), non_xml_characters())
 
 
+@cache
 def non_xml_texts(
-    *, valid: SearchStrategy[str] | None = None, max_size: int = MAX_DESCRIPTION
+    *, valid: SearchStrategy[str] | Hashable | None = None, max_size: int = MAX_DESCRIPTION
 ) -> SearchStrategy[str]:
     """Text with at least one character XML 1.0 cannot carry (PARAM-TEXT-INVALID for an
     echoed parameter): a ``valid`` text with one such character inserted, or a short run of
     any characters with one; at most ``max_size`` code points. Shrinks to ``'\\x01'``."""
     bases = valid if valid is not None else echoed_texts(max_size=max_size)
+    chars = non_xml_characters()
 
     @st.composite
     def build(draw: st.DrawFn) -> str:
-        return _placed(draw, draw(bases), non_xml_characters(), max_size=max_size)
+        return _placed(draw, draw(bases), chars, max_size=max_size)
 
     return build()
 
 
+@cache
 def junk_texts(
     *, max_size: int = MAX_TEXT, chars: SearchStrategy[str] | None = None
 ) -> SearchStrategy[str]:
@@ -122,6 +132,7 @@ def outside(values: frozenset[str], fix: Callable[[str], str]) -> Callable[[str]
 # ------------------------------------------------------------------------------ value generators
 
 
+@cache
 def invalid_platforms() -> SearchStrategy[str]:
     """``Platform`` values other than ``Windows`` (PARAM-PLATFORM-INVALID): other systems,
     other cases, empty, padded, long junk, any characters. Shrinks to ``'Linux'``."""
@@ -134,6 +145,7 @@ def invalid_platforms() -> SearchStrategy[str]:
     )
 
 
+@cache
 def invalid_booleans() -> SearchStrategy[str]:
     """Values that are not exactly ``true`` or ``false`` (LAUNCH-BOOLEAN-INVALID,
     PERM-DRYRUN-VALUE): ``yes``, ``1``, ``True``, empty, padded, any text. Shrinks to
@@ -147,6 +159,7 @@ def invalid_booleans() -> SearchStrategy[str]:
     )
 
 
+@cache
 def invalid_integers(*, minimum: int, maximum: int) -> SearchStrategy[str]:
     """Values that are not an integer in ``minimum``..``maximum``: not ``-?[0-9]+`` at all
     (words, decimals, exponents, ``+12``, spaces, other digits, empty) or out of range
@@ -175,17 +188,22 @@ def invalid_integers(*, minimum: int, maximum: int) -> SearchStrategy[str]:
     return st.one_of(syntax, numbers, zeros)
 
 
-def invalid_enum_values(enum: str, *, named: list[str]) -> SearchStrategy[str]:
+def invalid_enum_values(enum: str, *, named: list[str] | tuple[str, ...]) -> SearchStrategy[str]:
     """Values outside the model's enum ``enum`` (whatever their characters): the ``named``
     near misses first, then case changes of valid values, padded valid values and any text
     (DISK-FORMAT-INVALID, LAUNCH-ENUM-INVALID). Shrinks to ``named[0]``."""
+    return _invalid_enum_values(enum, tuple(named))
+
+
+@cache
+def _invalid_enum_values(enum: str, named: tuple[str, ...]) -> SearchStrategy[str]:
     values = list(ENUMS[enum])
     valid = frozenset(values)
     near = st.tuples(
         st.sampled_from(values),
         st.sampled_from(["upper", "lower", "title", "space", "newline", "tab", "suffix"]),
     ).map(_near_miss)
-    return st.one_of(st.sampled_from(named), near, junk_texts(chars=any_characters())).map(
+    return st.one_of(st.sampled_from(list(named)), near, junk_texts(chars=any_characters())).map(
         outside(valid, lambda v: v + "_")
     )
 
@@ -203,6 +221,7 @@ def _near_miss(pair: tuple[str, str]) -> str:
     }[how]
 
 
+@cache
 def invalid_instance_types() -> SearchStrategy[str]:
     """``InstanceType`` values outside the model's enum that never have the shape of a
     type the model could add later (never ``^[a-z][a-z0-9-]*\\.[a-z0-9-]+$``): upper case,
@@ -252,15 +271,21 @@ _NAMED_BAD_URLS: Final = [
 _OTHER_SCHEMES: Final = ["http", "ftp", "s3", "file", "httpss", "htps", "https:", ""]
 
 
+_SCHEMES: Final = st.sampled_from(_OTHER_SCHEMES)
+_URL_SPACES: Final = st.sampled_from(" \t\n\r")
+_URL_USERS: Final = st.sampled_from(["user", "user:password", "a", ""])
+_URL_NO_HOSTS: Final = st.sampled_from(["", "/", "?", "#"])
+
+
 @st.composite
 def _other_scheme_urls(draw: st.DrawFn) -> str:
     url = draw(manifest_urls())
-    return (draw(st.sampled_from(_OTHER_SCHEMES)) + url[url.index(":") :])[:MAX_TEXT]
+    return (draw(_SCHEMES) + url[url.index(":") :])[:MAX_TEXT]
 
 
 @st.composite
 def _urls_with_space(draw: st.DrawFn) -> str:
-    return _placed(draw, draw(manifest_urls()), st.sampled_from(" \t\n\r"), max_size=MAX_TEXT)
+    return _placed(draw, draw(manifest_urls()), _URL_SPACES, max_size=MAX_TEXT)
 
 
 @st.composite
@@ -271,7 +296,7 @@ def _urls_with_non_xml(draw: st.DrawFn) -> str:
 @st.composite
 def _urls_with_user(draw: st.DrawFn) -> str:
     url = draw(manifest_urls())
-    user = draw(st.sampled_from(["user", "user:password", "a", ""]))
+    user = draw(_URL_USERS)
     at = url.index("://") + 3
     return (url[:at] + user + "@" + url[at:])[:MAX_TEXT]
 
@@ -279,9 +304,10 @@ def _urls_with_user(draw: st.DrawFn) -> str:
 @st.composite
 def _urls_without_host(draw: st.DrawFn) -> str:
     url = draw(manifest_urls())
-    return url[: url.index("://") + 3] + draw(st.sampled_from(["", "/", "?", "#"])) + "x"
+    return url[: url.index("://") + 3] + draw(_URL_NO_HOSTS) + "x"
 
 
+@cache
 def invalid_manifest_urls() -> SearchStrategy[str]:
     """``ImportManifestUrl`` values that are not a URL by the value syntax
     (DISK-MANIFEST-URL-INVALID): another scheme (``http``, ``ftp``, ``s3``), relative, no
@@ -301,6 +327,7 @@ def invalid_manifest_urls() -> SearchStrategy[str]:
     ).map(lambda v: v + " " if _URL.fullmatch(v) and _xml_legal(v) else v)
 
 
+@cache
 def invalid_ipv4_addresses() -> SearchStrategy[str]:
     """``PrivateIpAddress`` values that are not IPv4 by the value syntax
     (LAUNCH-IP-INVALID): an octet over 255, a leading zero, three or five parts, words,
@@ -326,10 +353,12 @@ def invalid_ipv4_addresses() -> SearchStrategy[str]:
         st.integers(256, 99999).map(str), st.integers(0, 99).map(lambda n: f"0{n}"), st.just("")
     )
 
+    where = st.integers(0, 3)
+
     @st.composite
     def one_bad(draw: st.DrawFn) -> str:
         parts = [draw(octet) for _ in range(4)]
-        parts[draw(st.integers(0, 3))] = draw(bad_octet)
+        parts[draw(where)] = draw(bad_octet)
         return ".".join(parts)
 
     wrong_count = st.one_of(
@@ -341,6 +370,7 @@ def invalid_ipv4_addresses() -> SearchStrategy[str]:
     )
 
 
+@cache
 def invalid_user_data() -> SearchStrategy[str]:
     """``UserData.Data`` values that are not base64 by the value syntax
     (LAUNCH-USERDATA-INVALID): a length that is not a multiple of 4, white space, the
@@ -350,6 +380,9 @@ def invalid_user_data() -> SearchStrategy[str]:
         ["abc", "aGk g", "!!!!", "a===", "aG_-", "ab=c", "=abc", "ab==ab==", "YQ"]
     )
     bad_chars = st.one_of(st.sampled_from(list(" \n\r\t-_!.=é")), any_characters())
+    extras = st.text(
+        st.sampled_from(string.ascii_letters + string.digits + "+/"), min_size=1, max_size=3
+    )
 
     @st.composite
     def with_bad_char(draw: st.DrawFn) -> str:
@@ -358,11 +391,7 @@ def invalid_user_data() -> SearchStrategy[str]:
     @st.composite
     def cut(draw: st.DrawFn) -> str:
         data = draw(user_data())[: MAX_USER_DATA - 4]
-        extra = draw(
-            st.text(
-                st.sampled_from(string.ascii_letters + string.digits + "+/"), min_size=1, max_size=3
-            )
-        )
+        extra = draw(extras)
         return data + extra if len(data) % 4 == 0 and not data.endswith("=") else data + "!"
 
     return st.one_of(named, with_bad_char(), cut()).map(

@@ -31,15 +31,23 @@ __all__ = ["MIXABLE", "mixed_requests", "multi_fault_requests"]
 MIXABLE: Final = tuple(r for r in FAULTS if r not in ("AUTH-BEFORE-DRYRUN", "PERM-DRYRUN-DENIED"))
 
 
+# The stage of every requirement in the order of checks (7: none), read once.
+_STAGE_OF: Final = {
+    rid: (req.stage if req.stage is not None else 7) for rid, req in golden.requirements().items()
+}
+
+
 def _stage(requirement: str) -> int:
-    stage = golden.requirements()[requirement].stage
-    return stage if stage is not None else 7
+    return _STAGE_OF[requirement]
 
 
 _BY_STAGE: Final = {
     stage: [r for r in MIXABLE if _stage(r) == stage] for stage in sorted(map(_stage, MIXABLE))
 }
 _STAGES: Final = tuple(_BY_STAGE)
+# The strategies a mixed draw uses, built once.
+_OF_STAGE: Final = {stage: st.sampled_from(rids) for stage, rids in _BY_STAGE.items()}
+_BOOLEANS: Final = st.booleans()
 
 
 def multi_fault_requests(
@@ -53,18 +61,19 @@ def multi_fault_requests(
     PERM-DRYRUN-PERMITTED, as the contract's rows name them. Shrinks towards two faults
     of the earliest stages, each the first requirement of its stage."""
 
+    requests = import_instance_requests(availability_zone=availability_zone)
+    stage_lists = st.lists(
+        st.sampled_from(_STAGES), min_size=min_faults, max_size=max_faults, unique=True
+    )
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        spec = draw(import_instance_requests(availability_zone=availability_zone))
-        stages = draw(
-            st.lists(
-                st.sampled_from(_STAGES), min_size=min_faults, max_size=max_faults, unique=True
-            )
-        )
-        chosen = [draw(st.sampled_from(_BY_STAGE[stage])) for stage in stages]
-        if len(chosen) < max_faults and draw(st.booleans()):
+        spec = draw(requests)
+        stages = draw(stage_lists)
+        chosen = [draw(_OF_STAGE[stage]) for stage in stages]
+        if len(chosen) < max_faults and draw(_BOOLEANS):
             # Now and then a second fault of the crowded stage 4 (missing or malformed).
-            chosen.append(draw(st.sampled_from(_BY_STAGE[4])))
+            chosen.append(draw(_OF_STAGE[4]))
         chosen = list(dict.fromkeys(chosen))
         touched: set[str] = set()
         faults: list[str] = []
