@@ -105,9 +105,11 @@ def failure_texts(rows: dict) -> str:
 
 @pytest.mark.slow
 def test_a_full_run_against_empty_200_passes_nothing(tmp_path):
-    # Every generated test fails here: shrinking is bounded short to keep the run quick.
-    run, peak, paths = run_against("empty-200", tmp_path, "--shrink-seconds=5")
+    # Every generated test fails here, as the sample does: reported unshrunk, said once.
+    run, peak, paths = run_against("empty-200", tmp_path)
     rows = assert_no_false_pass(run, peak, paths, allowed=set())
+    assert run.summary["facts"]["not_shrunk"], run.summary["facts"]
+    assert "a body that says nothing" in run.stdout, run.stdout[-3000:]
     for rid in ("RESP-ENVELOPE", "WIRE-POST", "WIRE-GET", "RESP-SDK-PARSE"):
         assert rows[rid]["status"] == "failed", (rid, rows[rid])
     assert "empty body" in rows["RESP-ENVELOPE"]["first_failure"]

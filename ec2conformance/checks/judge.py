@@ -23,7 +23,11 @@ import pytest
 
 from ec2conformance import oracle, registry
 from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
-from ec2conformance.checks.outcome import check_no_server_error, judge_outcome
+from ec2conformance.checks.outcome import (
+    check_no_server_error,
+    judge_outcome,
+    unreadable_success,
+)
 from ec2conformance.checks.success import READS_RAW_BODY
 from ec2conformance.client import Client, Exchange
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
@@ -289,8 +293,9 @@ class Judge:
         """After a generated case failed: why its failure should be reported as it is.
 
         Its request got no answer in time (each shrink step would wait as long), or it got
-        the very error the contract's sample gets (the target answers everything that way:
-        a smaller case would only say the same)."""
+        the very answer the contract's sample gets, when that is no success (the same error,
+        or a 200 that says nothing: the target answers everything that way, and a smaller
+        case would only say the same)."""
         exchange = self.last_exchange
         if exchange is None:
             return None
@@ -301,13 +306,13 @@ class Judge:
                     "would wait as long"
                 )
             return None
-        failed = (exchange.status, Answer.read(exchange).code)
+        failed = _outcome_key(exchange)
         plain = self.state.sample_outcome or self._learn_sample_outcome()
-        if plain is None or plain[0] in (200, 412) or failed != plain:
+        if plain is None or failed != plain or _is_success_key(plain):
             return None
         return (
             "the target answers the contract's sample request the same way "
-            f"({outcome_text(*plain)}): a smaller case would say no more"
+            f"({_key_text(plain)}): a smaller case would say no more"
         )
 
     def _learn_sample_outcome(self) -> tuple[int, str | None] | None:
@@ -315,8 +320,35 @@ class Judge:
         how the target answers it."""
         exchange = self.send(sample())
         # No answer is remembered as status 0 (matches no failure), so it is asked once.
-        self.state.sample_outcome = (exchange.status or 0, Answer.read(exchange).code)
+        self.state.sample_outcome = _outcome_key(exchange)
         return self.state.sample_outcome
+
+
+SAYS_NOTHING = "(a body that says nothing)"
+"""The code part of an outcome key for a 200 that is no success answer."""
+
+
+def _outcome_key(exchange: Exchange) -> tuple[int, str | None]:
+    """An answer's status and code; a 200 whose body says nothing is keyed apart from a
+    success (:func:`~ec2conformance.checks.outcome.unreadable_success`); no answer is 0."""
+    answer = Answer.read(exchange)
+    if exchange.status is None:
+        return (0, None)
+    if exchange.status == 200 and unreadable_success(None, answer) is not None:
+        return (200, SAYS_NOTHING)
+    return (exchange.status, answer.code)
+
+
+def _is_success_key(key: tuple[int, str | None]) -> bool:
+    status, code = key
+    return status == 412 or (status == 200 and code != SAYS_NOTHING)
+
+
+def _key_text(key: tuple[int, str | None]) -> str:
+    status, code = key
+    if code == SAYS_NOTHING:
+        return f"200 with {SAYS_NOTHING[1:-1]}"
+    return outcome_text(status, code)
 
 
 def _looks_past_gates(check: Callable[..., object]) -> bool:
