@@ -26,11 +26,15 @@ def _identities() -> list[str]:
     ]
 
 
+def _default_sigint() -> None:
+    # A job started in the background inherits SIGINT ignored; Ctrl-C must reach the run.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
-def test_a_signalled_run_writes_an_incomplete_summary(tmp_path):
-    # SIGTERM (a CI time limit); the suite turns it into pytest's interrupt, as Ctrl-C is.
-    # SIGINT itself is not sent: a background job inherits it ignored.
-    signum = signal.SIGTERM
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signalled_run_writes_an_incomplete_summary(tmp_path, signum):
+    # Ctrl-C, or SIGTERM (a CI time limit), which the suite turns into pytest's interrupt.
     (tmp_path / "summary.json").write_text('{"verdict": "conformant", "old": true}')
     command = [
         sys.executable,
@@ -44,7 +48,13 @@ def test_a_signalled_run_writes_an_incomplete_summary(tmp_path):
     ]
     env = {**os.environ, "CI": "true"}
     with subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        preexec_fn=_default_sigint,
     ) as run:
         assert run.stdout is not None
         passed = 0
