@@ -7,13 +7,18 @@ fails FUZZ-NO-SERVER-ERROR and writes a complete summary with verdict non-confor
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 from hostile import hostile_server
-from runner import run_suite
+from runner import ROOT, run_suite
 
 from ec2conformance.health import DEFAULT_LIMIT, EndpointStoppedAnswering, Health
+from ec2conformance.reference import PERMITTED, start
 
 TIMEOUT = 1
 CREDENTIALS = ["--access-key-id=AKIDHEALTH", "--secret-access-key=health-secret"]
@@ -85,3 +90,50 @@ def test_a_limit_of_zero_never_stops():
     health = Health(limit=0, probe=lambda: False)
     _unanswered(health, 50)
     assert health.stopped is None
+
+
+@pytest.mark.slow
+def test_a_target_that_goes_away_mid_run_ends_it_with_what_was_judged(tmp_path):
+    # The reference answers the first tests, then stops listening: every later connection
+    # is refused. The run ends within the bound, keeping the verdicts it reached.
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-v",
+        "-p",
+        "no:randomly",
+        "--hypothesis-profile=ci",
+        f"--reports-dir={tmp_path}",
+        f"--request-timeout={TIMEOUT}",
+        f"--access-key-id={PERMITTED.access_key_id}",
+        f"--secret-access-key={PERMITTED.secret_access_key}",
+    ]
+    reference = start()
+    command.append(f"--endpoint={reference.url}")
+    env = {**os.environ, "CI": "true"}
+    started = time.monotonic()
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as run:
+        assert run.stdout is not None
+        passed = 0
+        for line in run.stdout:  # some tests pass, then the target goes away
+            passed += " PASSED" in line
+            if passed >= 5:
+                break
+        reference.stop()
+        rest, _ = run.communicate(timeout=10 * TIMEOUT + 60)
+    elapsed = time.monotonic() - started
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert run.returncode == 1, rest[-3000:]
+    assert summary["verdict"] == "non-conformant"
+    reason = summary["facts"]["stopped_answering"]
+    assert reason.startswith("the endpoint stopped answering"), reason
+    assert "refused" in reason.lower(), reason
+    rows = summary["requirements"]
+    assert rows["FUZZ-NO-SERVER-ERROR"]["status"] == "failed"
+    assert [rid for rid, row in rows.items() if row["status"] == "passed"], rows
+    assert [rid for rid, row in rows.items() if row["reason"] == reason], rows
+    assert reason in rest
+    assert elapsed < 10 * TIMEOUT + 60, elapsed
