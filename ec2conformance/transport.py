@@ -136,8 +136,9 @@ class BoundedTransport:
         reading.read(response)
 
     def close(self) -> None:
-        """Close the session's connections."""
+        """Close the session's connections and end the watchdog's thread."""
         self._session.close()
+        self._watchdog.close()
 
 
 class _DeadlinePassed(Exception):
@@ -199,60 +200,76 @@ class _Watchdog:
     """Severs the connection of the exchange in flight once its deadline passes.
 
     Socket timeouts bound each read, not the exchange: a server sending one byte a second
-    never trips them. The watchdog's timer thread shuts the socket down instead, which
-    wakes any blocked send or receive (headers or body) with an error or an end of file.
-    The pool reports the socket in use (see :func:`_tracking_pool`); the watchdog keeps its
-    own reference, because http.client forgets the connection's socket once the headers of a
+    never trips them. The watchdog's thread shuts the socket down instead, which wakes any
+    blocked send or receive (headers or body) with an error or an end of file. One thread
+    serves every exchange of the transport (started on first use, ended by :meth:`close`):
+    it sleeps until an exchange is armed, then until its deadline or its end. The pool
+    reports the socket in use (see :func:`_tracking_pool`); the watchdog keeps its own
+    reference, because http.client forgets the connection's socket once the headers of a
     ``Connection: close`` answer are read, while the body still streams from it.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._armed = False
+        self._wake = threading.Condition()
+        self._deadline: float | None = None  # of the exchange armed, if any
         self._fired = False
-        self._done = threading.Event()
-        self._timer: threading.Timer | None = None
+        self._closed = False
+        self._thread: threading.Thread | None = None
         self.socket: Any = None
 
     def arm(self, seconds: float) -> None:
-        with self._lock:
+        with self._wake:
             self.socket = None
-            self._armed = True
             self._fired = False
-        self._done.clear()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+            self._deadline = time.monotonic() + seconds
+            self._closed = False  # a transport used again after close is watched again
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._watch, name="ec2conformance-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
 
     @property
     def fired(self) -> bool:
         """Whether the deadline has passed (so far) in the current exchange."""
-        with self._lock:
+        with self._wake:
             return self._fired
 
     def disarm(self) -> bool:
         """Stop watching; whether the deadline had passed."""
-        with self._lock:
-            self._armed = False
+        with self._wake:
+            self._deadline = None
             fired = self._fired
-        self._done.set()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+            self._wake.notify()
         return fired
 
-    def _fire(self) -> None:
-        while True:
-            with self._lock:
-                if not self._armed:
-                    return
+    def close(self) -> None:
+        """End the watchdog's thread (an exchange armed is no longer watched)."""
+        with self._wake:
+            self._closed = True
+            self._deadline = None
+            self._wake.notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1)
+
+    def _watch(self) -> None:
+        with self._wake:
+            while not self._closed:
+                if self._deadline is None:
+                    self._wake.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._wake.wait(remaining)
+                    continue
                 self._fired = True
                 if self.socket is not None:
                     _sever(self.socket)
-                    return
-            # Still connecting (bounded by the connect timeout): look again shortly.
-            if self._done.wait(0.05):
-                return
+                    self._deadline = None  # this exchange is over: its reads now fail
+                    continue
+                # Still connecting (bounded by the connect timeout): look again shortly.
+                self._wake.wait(0.05)
 
 
 def _sever(sock: Any) -> None:

@@ -74,13 +74,23 @@ def value_syntax() -> Mapping[str, Any]:
 
 def xml_legal(text: str) -> bool:
     """Whether XML 1.0 can carry every character of ``text``."""
+    return _xml_illegal().search(text) is None
+
+
+@cache
+def _xml_illegal() -> re.Pattern[str]:
+    """One character outside the value syntax's ``xml_char_ranges``."""
     ranges = value_syntax()["xml_char_ranges"]
-    return all(any(lo <= ord(ch) <= hi for lo, hi in ranges) for ch in text)
+    allowed = "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
+    return re.compile(f"[^{allowed}]")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def has_surrogate(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate (text that is not UTF-8 on the wire)."""
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 def valid_index(index: str) -> bool:
