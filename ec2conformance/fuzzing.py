@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,8 +180,10 @@ class FuzzSession:
             return
         self._last_progress = now
         minutes, seconds = divmod(max(int(left), 0), 60)
+        rate = self.requests / max(now - self.started, 1e-9)
         self.out(
-            f"fuzz {key}: {self.requests} requests, {len(self.outcomes)} distinct outcomes, "
+            f"fuzz {key}: {self.requests} requests ({rate:.0f}/s), "
+            f"{len(self.outcomes)} distinct outcomes, "
             f"{self.failures} failures, {minutes}m{seconds:02d}s left in this test"
         )
 
@@ -199,8 +201,10 @@ class _Run:
         shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
         diagnose: Diagnosis | None = None,
         not_shrunk: Callable[[str, str], None] | None = None,
+        explicit: Sequence[Case] = (),
     ) -> None:
         self.session = session
+        self.explicit = tuple(explicit)
         self.strategy = strategy
         self.check = check
         self.key = key
@@ -264,10 +268,11 @@ class _Run:
         return given(case=self.strategy)(generated)
 
     def with_saved_failures(self) -> Callable[..., None]:
-        """The test with the saved failures of its key as explicit examples, first."""
+        """The test with the saved failures of its key as explicit examples, first, then the
+        strategy's own explicit cases (``explicit``)."""
         test = self.fresh()
-        for saved in reversed(self.session.saved_cases(self.key)):
-            test = example(case=saved)(test)
+        for case in reversed([*self.session.saved_cases(self.key), *self.explicit]):
+            test = example(case=case)(test)
         return test
 
     def batch(self, number: int) -> Callable[..., None]:
@@ -325,8 +330,10 @@ def run_generated(
     shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
     diagnose: Diagnosis | None = None,
     not_shrunk: Callable[[str, str], None] | None = None,
+    explicit: Sequence[Case] = (),
 ) -> None:
-    """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first; with
+    """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first, then
+    the ``explicit`` cases (sent by every profile); with
     ``--fuzz-minutes``, as a session of batches until the test's share of the time is spent.
 
     A failing case is shrunk for at most ``shrink_seconds``, and not at all when
@@ -340,6 +347,7 @@ def run_generated(
         shrink_seconds=shrink_seconds,
         diagnose=diagnose,
         not_shrunk=not_shrunk,
+        explicit=explicit,
     )
     if run.budget is not None:
         run.session_run()

@@ -18,7 +18,7 @@ The lifecycle verifiers are in :mod:`ec2conformance.lifecycle`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -76,9 +76,11 @@ def verify_generated(
     *,
     key: str,
     row: bool = True,
+    explicit: Sequence[Case] = (),
 ) -> None:
     """Every request ``strategy`` draws, each judged as :func:`verify_outcome` (``row``) or
-    :func:`verify_exchange` does; saved failures of ``key`` are replayed first."""
+    :func:`verify_exchange` does; saved failures of ``key`` are replayed first, then the
+    ``explicit`` cases."""
 
     def one(case: Case) -> Exchange:
         if row:
@@ -96,6 +98,7 @@ def verify_generated(
         shrink_seconds=judge.target.shrink_seconds,
         diagnose=judge.not_worth_shrinking,
         not_shrunk=not_shrunk,
+        explicit=explicit,
     )
 
 

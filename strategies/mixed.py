@@ -7,12 +7,20 @@ to four faults of different requirements (the fault generators of
 changed (see :attr:`strategies.cases.Fault.aspects`), so that every fault stays visible to
 the oracle. Each :class:`~strategies.cases.Case` has ``requirement`` ``FUZZ-ORACLE`` and
 ``faults`` listing every fault it carries, in the order of checks.
+
+A few dozen derandomised examples (the ``ci`` profile) mostly meet the earliest stages: an
+authentication fault hides every later one. :func:`covering_cases` gives the stream one case
+per pair of stages, sent first by every profile, so that each pair of checks is seen in
+both orders' reach in every run.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from itertools import combinations
 from typing import Final
 
+from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
@@ -23,7 +31,7 @@ from strategies.fitting import finish
 from strategies.invalid import FAULTS, fault_strategy
 from strategies.valid import import_instance_requests
 
-__all__ = ["MIXABLE", "mixed_requests", "multi_fault_requests"]
+__all__ = ["MIXABLE", "covering_cases", "mixed_requests", "multi_fault_requests"]
 
 #: The requirements whose faults the mixed stream combines: every fault generator except
 #: the rows that are combinations already (AUTH-BEFORE-DRYRUN, PERM-DRYRUN-DENIED: the
@@ -51,7 +59,11 @@ _BOOLEANS: Final = st.booleans()
 
 
 def multi_fault_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, min_faults: int = 2, max_faults: int = 4
+    *,
+    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    min_faults: int = 2,
+    max_faults: int = 4,
+    stages: tuple[int, ...] | None = None,
 ) -> SearchStrategy[Case]:
     """Requests with faults from ``min_faults``..``max_faults`` different stages of the
     order of checks (authentication; decoding, action and version; names; values;
@@ -59,12 +71,17 @@ def multi_fault_requests(
     4. A fault that would touch what an earlier one changed is left out (at least one
     always applies). A denied identity with ``DryRun=true`` is recorded as PERM-DRYRUN-DENIED and
     PERM-DRYRUN-PERMITTED, as the contract's rows name them. Shrinks towards two faults
-    of the earliest stages, each the first requirement of its stage."""
+    of the earliest stages, each the first requirement of its stage. With ``stages``, one
+    fault of each of those stages exactly (and no more)."""
 
     requests = import_instance_requests(availability_zone=availability_zone)
-    stage_lists = st.lists(
-        st.sampled_from(_STAGES), min_size=min_faults, max_size=max_faults, unique=True
-    )
+    if stages is not None:
+        stage_lists: SearchStrategy[list[int]] = st.just(list(stages))
+        max_faults = len(stages)
+    else:
+        stage_lists = st.lists(
+            st.sampled_from(_STAGES), min_size=min_faults, max_size=max_faults, unique=True
+        )
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
@@ -106,3 +123,21 @@ def mixed_requests(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> Sea
         lambda spec: Case(spec, FUZZ_ORACLE, ())
     )
     return st.one_of(valid, multi_fault_requests(availability_zone=availability_zone))
+
+
+_FIRST_DRAW: Final = settings(
+    database=None, derandomize=True, max_examples=1, phases=[Phase.generate], deadline=None
+)
+
+
+@cache
+def covering_cases(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> tuple[Case, ...]:
+    """One case per pair of stages of the order of checks: the simplest draw of
+    :func:`multi_fault_requests` with exactly those two stages (the first requirement of
+    each on the simplest valid request; a fault that would touch what the other changed is
+    left out). Deterministic: Hypothesis's first derandomised draw, no database."""
+    cases = []
+    for pair in combinations(_STAGES, 2):
+        strategy = multi_fault_requests(availability_zone=availability_zone, stages=pair)
+        cases.append(find(strategy, lambda _: True, settings=_FIRST_DRAW))
+    return tuple(dict.fromkeys(cases))
