@@ -1,0 +1,97 @@
+"""Parallel runs (pytest-xdist, ``-n N``): the workers judge, the controller reports.
+
+- The controller resolves the target as a single run does. When it starts the embedded
+  reference endpoint, its URL is handed to every worker (``workerinput``): all workers talk
+  to that one endpoint, as they all talk to one ``--endpoint``. One target keeps the summary
+  a single run's: one endpoint URL, and request and task ids judged fresh across the whole
+  run (each worker checks its own answers; the controller checks across workers).
+- Each worker keeps its own run state (its client, its circuit breaker, the sample outcome
+  it learns, the tasks it created and cancels at its end) and, at its end, hands its findings
+  and facts to the controller (``workeroutput``) instead of writing reports.
+- The controller merges them (:meth:`~ec2conformance.state.RunState.merge_workers`) as each
+  worker goes down (``pytest_testnodedown``), then writes the one ``summary.json`` /
+  ``summary.md``, the verdict and the exit status (``ec2conformance.plugin.outcomes``) and
+  the saved fuzz failures. JUnit is the controller's (pytest-xdist's own); allure results are
+  each worker's files in the one results directory (cleaned once, by the controller).
+
+Without ``-n`` (or with ``-n 0``) none of this runs. The xdist hooks are optional: the suite
+runs without pytest-xdist installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ec2conformance.fuzzing import FuzzSession
+from ec2conformance.state import STATE, RunState
+
+WORKER_INPUT = "ec2conformance"
+"""The key of what the controller hands each worker in ``workerinput``."""
+
+WORKER_OUTPUT = "ec2conformance"
+"""The key of what each worker hands back in ``workeroutput``."""
+
+OUTPUTS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+class WorkerFuzzSession(FuzzSession):
+    """A worker's fuzzing session: its new failures go to the controller, which writes the
+    one failures file (two workers writing it would each drop the other's)."""
+
+    def write(self) -> None:
+        return None
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker."""
+    return hasattr(config, "workerinput")
+
+
+def controller_input(config: pytest.Config) -> dict[str, Any] | None:
+    """On a worker: what the controller handed it (None elsewhere)."""
+    workerinput = getattr(config, "workerinput", None)
+    return None if workerinput is None else workerinput.get(WORKER_INPUT)
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """Whether this process hands tests to pytest-xdist workers (``-n`` of 1 or more)."""
+    return not is_worker(config) and config.pluginmanager.hasplugin("dsession")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand each worker the run's start time and, for the embedded reference endpoint, its
+    URL (the worker talks to it rather than starting its own)."""
+    state = node.config.stash.get(STATE, None)
+    if state is None or state.target is None:
+        return
+    node.workerinput[WORKER_INPUT] = {
+        "started": state.started,
+        "embedded_endpoint": state.target.endpoint if state.target.embedded else None,
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """Keep a finished worker's findings; a worker that died leaves the run incomplete."""
+    state: RunState | None = node.config.stash.get(STATE, None)
+    if state is None:
+        return
+    output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+    if output is None:
+        state.lost_workers.append(f"{node.gateway.id}: {error or 'no findings handed back'}")
+        return
+    node.config.stash.setdefault(OUTPUTS, []).append(output)
+
+
+def merge_into(config: pytest.Config, state: RunState) -> None:
+    """On the controller, before the verdict: the workers' findings and facts, merged once."""
+    outputs = config.stash.get(OUTPUTS, [])
+    config.stash[OUTPUTS] = []
+    state.merge_workers(outputs)
+    if state.lost_workers:
+        state.facts["lost_workers"] = list(state.lost_workers)
+    if state.fuzz is not None and any(o["fuzz_new_failures"] for o in outputs):
+        state.fuzz.write()
