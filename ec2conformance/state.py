@@ -104,6 +104,7 @@ class RunState:
         it learned. Only plain values: they cross execnet."""
         last = len(self.case_order)
         return {
+            "endpoint": self.target.endpoint if self.target is not None else None,
             "findings": [
                 [self.case_order.get(f.case, last), _finding_fields(f)] for f in self.findings
             ],

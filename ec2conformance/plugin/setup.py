@@ -27,7 +27,13 @@ from ec2conformance.fuzzing import FuzzFileWarning, FuzzSession
 from ec2conformance.health import Health
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.options import write_not_run
-from ec2conformance.plugin.parallel import WorkerFuzzSession, controller_input, is_worker
+from ec2conformance.plugin.parallel import (
+    EMBEDDED_PER_WORKER,
+    WorkerFuzzSession,
+    controller_input,
+    is_worker,
+    will_hand_out_tests,
+)
 from ec2conformance.state import STATE, RunState, Target
 from ec2conformance.waivers import WaiverFileError, load_waivers
 
@@ -123,10 +129,10 @@ class _Start:
 
     def target(self) -> Target:
         endpoint = self.option("endpoint")
-        given = controller_input(self.config) or {}
-        if endpoint is None and given.get("embedded_endpoint"):
-            # a parallel worker: the controller's embedded endpoint, shared by all workers
-            endpoint = given["embedded_endpoint"]
+        if endpoint is None and will_hand_out_tests(self.config):
+            # a parallel run's controller: each worker starts its own embedded endpoint
+            # (ec2conformance/plugin/parallel.py says why); their URLs are merged at the end
+            endpoint = EMBEDDED_PER_WORKER
             identities = {
                 Identity.PERMITTED: reference.PERMITTED,
                 Identity.DENIED: reference.DENIED,
@@ -137,7 +143,9 @@ class _Start:
             identities = self.remote(endpoint)
         region = self.option("region")
         allow_mutating = self.option("allow_mutating")
-        off_loopback = not is_loopback(urlsplit(endpoint).hostname or "")
+        off_loopback = endpoint != EMBEDDED_PER_WORKER and not is_loopback(
+            urlsplit(endpoint).hostname or ""
+        )
         return Target(
             endpoint=endpoint,
             region=region,
