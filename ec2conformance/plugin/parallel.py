@@ -5,8 +5,9 @@
   summary names them all (``facts.endpoints``; ``endpoint`` is the first). One endpoint per
   worker rather than one for all: each endpoint then sees one worker's requests (its tasks,
   its ids) as a single run's endpoint sees the run's, and the workers do not queue behind
-  one server in the controller's process (measured: a shared endpoint in the controller
-  made ``-n 2`` 1.3 times as fast as ``-n 0``, one per worker 2.3 times). Request and task
+  one server in the controller's process (on a 2-core machine, a shared endpoint in the
+  controller made ``-n 2`` about 1.3 times as fast as ``-n 0``, one per worker about 1.7
+  times: ``benchmarks/xdist_speed.py``). Request and task
   ids are still judged fresh across the run: each worker among its own answers, the
   controller across workers. With ``--endpoint`` every worker talks to that endpoint.
 - Each worker keeps its own run state (its client, its circuit breaker, the sample outcome
