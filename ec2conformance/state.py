@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ec2conformance import ROOT
-from ec2conformance.findings import Finding
+from ec2conformance.findings import CaseStatus, Finding
 from ec2conformance.fuzzing import DEFAULT_SHRINK_SECONDS
 from ec2conformance.health import Health
 from ec2conformance.model import Credentials, Identity
@@ -86,6 +86,8 @@ class RunState:
     seen_task_ids: set[str] = field(default_factory=set)  # RESP-TASK-ID freshness
     created_tasks: dict[str, None] = field(default_factory=dict)  # ids, in creation order
     fuzz: FuzzSession | None = None
+    case_order: dict[str, int] = field(default_factory=dict)  # node id -> collection index
+    lost_workers: list[str] = field(default_factory=list)  # parallel workers that died
 
     def record(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -94,6 +96,119 @@ class RunState:
 
     def count_request(self) -> None:
         self.facts["requests_sent"] = self.facts.get("requests_sent", 0) + 1
+
+    def worker_output(self) -> dict[str, Any]:
+        """What a parallel (pytest-xdist) worker hands the controller at its end: its
+        findings, each with its case's place in the collection (so that the merged findings
+        come in the order one process would have recorded them), and the run-level facts
+        it learned. Only plain values: they cross execnet."""
+        last = len(self.case_order)
+        return {
+            "endpoint": self.target.endpoint if self.target is not None else None,
+            "findings": [
+                [self.case_order.get(f.case, last), _finding_fields(f)] for f in self.findings
+            ],
+            "facts": self.facts,
+            "implements_import_instance": self.implements_import_instance,
+            "seen_request_ids": sorted(self.seen_request_ids),
+            "seen_task_ids": sorted(self.seen_task_ids),
+            "fuzz_new_failures": self.fuzz.new_failures if self.fuzz is not None else {},
+        }
+
+    def merge_workers(self, outputs: list[dict[str, Any]]) -> None:
+        """Merge the workers' :meth:`worker_output` into this (the controller's) state, as if
+        one process had run every test:
+
+        - findings, ordered by their case's collection index (ties keep each worker's own
+          order), then a failure of RESP-REQUEST-ID / RESP-TASK-ID for each id that more
+          than one worker saw (each worker judged freshness only among its own answers);
+        - ``implements_import_instance``: no when any worker learned no, else yes when any
+          learned yes;
+        - facts: see :func:`merge_facts`;
+        - new fuzz failures, by test (each test runs on one worker).
+        """
+        ordered: list[tuple[int, int, Finding]] = []
+        seq = 0
+        for output in outputs:
+            for order, fields in output["findings"]:
+                ordered.append(
+                    (order, seq, Finding(**{**fields, "status": CaseStatus(fields["status"])}))
+                )
+                seq += 1
+        for _, _, finding in sorted(ordered, key=lambda t: (t[0], t[1])):
+            self.record(finding)
+        for rid, key, what in (
+            ("RESP-REQUEST-ID", "seen_request_ids", "requestId"),
+            ("RESP-TASK-ID", "seen_task_ids", "conversionTaskId"),
+        ):
+            seen: set[str] = set()
+            for output in outputs:
+                ids = set(output[key])
+                for repeated in sorted(ids & seen):
+                    self.record(
+                        Finding(
+                            rid,
+                            CaseStatus.FAILED,
+                            f"{what} repeated (answered to two parallel workers)",
+                            expected="a fresh id",
+                            received=repeated,
+                            case=ACROSS_WORKERS,
+                        )
+                    )
+                seen |= ids
+            getattr(self, key).update(seen)
+        learned = [o["implements_import_instance"] for o in outputs]
+        if False in learned:
+            self.implements_import_instance = False
+        elif True in learned:
+            self.implements_import_instance = True
+        self.facts = merge_facts([o["facts"] for o in outputs], into=self.facts)
+        if self.fuzz is not None:
+            for output in outputs:
+                for test, entries in output["fuzz_new_failures"].items():
+                    self.fuzz.new_failures.setdefault(test, []).extend(entries)
+
+
+ACROSS_WORKERS = "(across parallel workers)"
+"""The case of a freshness failure found only when the workers' answers were merged."""
+
+
+def _finding_fields(finding: Finding) -> dict[str, str]:
+    return {
+        "requirement": finding.requirement,
+        "status": finding.status.value,
+        "message": finding.message,
+        "expected": finding.expected,
+        "received": finding.received,
+        "reproduction": finding.reproduction,
+        "case": finding.case,
+    }
+
+
+def merge_facts(facts: list[dict[str, Any]], into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The facts of one run from those of its parallel workers: ``requests_sent`` summed;
+    ``tasks`` summed (created, cancelled), its ``not_cancelled`` joined, its first note;
+    ``has_describe_conversion_tasks`` yes when any worker found it; ``not_shrunk`` joined;
+    any other fact (``stopped_answering``, ...) as the first worker that has it says it."""
+    merged: dict[str, Any] = dict(into or {})
+    for worker in facts:
+        for key, value in worker.items():
+            if key == "requests_sent":
+                merged[key] = merged.get(key, 0) + value
+            elif key == "has_describe_conversion_tasks":
+                merged[key] = bool(merged.get(key)) or bool(value)
+            elif key == "not_shrunk":
+                merged.setdefault(key, {}).update(value)
+            elif key == "tasks":
+                tasks = merged.setdefault(key, {"created": 0, "cancelled": 0, "not_cancelled": []})
+                tasks["created"] += value.get("created", 0)
+                tasks["cancelled"] += value.get("cancelled", 0)
+                tasks["not_cancelled"] = [*tasks["not_cancelled"], *value.get("not_cancelled", [])]
+                if value.get("note") and not tasks.get("note"):
+                    tasks["note"] = value["note"]
+            else:
+                merged.setdefault(key, value)
+    return merged
 
 
 STATE = pytest.StashKey[RunState]()

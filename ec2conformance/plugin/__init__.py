@@ -8,7 +8,9 @@
 - :mod:`~ec2conformance.plugin.outcomes`: each test's outcome as findings, then the verdict,
   the exit status, ``reports/`` and the terminal summary;
 - :mod:`~ec2conformance.plugin.health`: a target that stopped answering ends the run early
-  (the rest skipped with the reason, FUZZ-NO-SERVER-ERROR failed).
+  (the rest skipped with the reason, FUZZ-NO-SERVER-ERROR failed);
+- :mod:`~ec2conformance.plugin.parallel`: parallel runs (pytest-xdist ``-n``): the workers
+  judge, the controller merges their findings and reports.
 
 Loaded by ``pytest.ini`` (``-p ec2conformance.plugin``, early, so that option values that look
 like paths parse) and by the repository's ``conftest.py``. Everything a run keeps lives in
@@ -21,4 +23,5 @@ pytest_plugins = [
     "ec2conformance.plugin.fixtures",
     "ec2conformance.plugin.outcomes",
     "ec2conformance.plugin.health",
+    "ec2conformance.plugin.parallel",
 ]

@@ -16,6 +16,7 @@ import pytest
 
 from ec2conformance import golden
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
+from ec2conformance.plugin.parallel import WORKER_OUTPUT, is_controller, is_worker, merge_into
 from ec2conformance.report import RunInfo, write_reports
 from ec2conformance.state import STATE, RunState, now, state_of
 from ec2conformance.verdict import EXIT_CODES, Verdict, compare_with_baseline, decide
@@ -39,6 +40,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
+    if state is not None and is_worker(session.config):
+        state.case_order = {item.nodeid: i for i, item in enumerate(session.items)}
     if state is not None and state.fuzz is not None:
         state.fuzz.generated_tests = sum(
             1 for item in session.items if item.get_closest_marker("generated") is not None
@@ -134,9 +137,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(config)
     if state.target is None or state.not_run_reason is not None:
         return
+    if is_worker(config):  # a parallel worker: the controller merges and reports
+        config.workeroutput[WORKER_OUTPUT] = state.worker_output()  # type: ignore[attr-defined]
+        return
+    if is_controller(config):
+        merge_into(config, state)
     levels = {rid: row.level for rid, row in golden.requirements().items()}
     state.result = decide(levels, state.findings, strict=state.target.strict, waivers=state.waivers)
-    complete = _complete(session, exitstatus)
+    complete = _complete(session, exitstatus) and not state.lost_workers
     if not complete and state.result.verdict is not Verdict.NON_CONFORMANT:
         state.result.verdict = Verdict.INCONCLUSIVE  # nothing proves conformance half-way
     info = RunInfo(

@@ -27,6 +27,13 @@ from ec2conformance.fuzzing import FuzzFileWarning, FuzzSession
 from ec2conformance.health import Health
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.options import write_not_run
+from ec2conformance.plugin.parallel import (
+    EMBEDDED_PER_WORKER,
+    WorkerFuzzSession,
+    controller_input,
+    is_worker,
+    will_hand_out_tests,
+)
 from ec2conformance.state import STATE, RunState, Target
 from ec2conformance.waivers import WaiverFileError, load_waivers
 
@@ -72,7 +79,8 @@ class _Start:
     def stop(self, reason: str) -> NoReturn:
         self.state.not_run_reason = reason
         strict = self.option("strict_conformance")
-        write_not_run(self.state.reports_dir, self.option("endpoint"), strict, reason)
+        if not is_worker(self.config):  # a parallel run's reports are the controller's
+            write_not_run(self.state.reports_dir, self.option("endpoint"), strict, reason)
         raise pytest.UsageError(f"not-run: {reason}")
 
     def waivers_and_baseline(self) -> None:
@@ -121,13 +129,23 @@ class _Start:
 
     def target(self) -> Target:
         endpoint = self.option("endpoint")
-        if endpoint is None:
+        if endpoint is None and will_hand_out_tests(self.config):
+            # a parallel run's controller: each worker starts its own embedded endpoint
+            # (ec2conformance/plugin/parallel.py says why); their URLs are merged at the end
+            endpoint = EMBEDDED_PER_WORKER
+            identities = {
+                Identity.PERMITTED: reference.PERMITTED,
+                Identity.DENIED: reference.DENIED,
+            }
+        elif endpoint is None:
             endpoint, identities = self.embedded()
         else:
             identities = self.remote(endpoint)
         region = self.option("region")
         allow_mutating = self.option("allow_mutating")
-        off_loopback = not is_loopback(urlsplit(endpoint).hostname or "")
+        off_loopback = endpoint != EMBEDDED_PER_WORKER and not is_loopback(
+            urlsplit(endpoint).hostname or ""
+        )
         return Target(
             endpoint=endpoint,
             region=region,
@@ -198,7 +216,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if reports is not None:
         state.reports_dir = reports if reports.is_absolute() else Path.cwd() / reports
         redirect_artifacts(config, state.reports_dir)
-    state.fuzz = FuzzSession(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
+    worker = is_worker(config)
+    if worker:
+        given = controller_input(config) or {}
+        state.started = given.get("started", state.started)
+        # the controller cleaned the allure results once, before any worker wrote there
+        config.option.clean_alluredir = False
+    fuzz_session = WorkerFuzzSession if worker else FuzzSession
+    state.fuzz = fuzz_session(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
     state.fuzz.load()
     if state.fuzz.notice is not None:
         config.issue_config_time_warning(FuzzFileWarning(state.fuzz.notice), stacklevel=2)
@@ -207,7 +232,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     stop_cleanly_on_sigterm(config)
     start = _Start(config, state)
-    start.waivers_and_baseline()
+    if not worker:  # a parallel run's verdict (waivers, baseline) is the controller's
+        start.waivers_and_baseline()
     state.target = start.target()
     secrets = [c.secret_access_key for c in state.target.identities.values()]
     config.add_cleanup(redact_log_records(Redactor(secrets)))
