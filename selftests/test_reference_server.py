@@ -19,7 +19,7 @@ import requests
 from lxml import etree
 
 from ec2conformance import ROOT
-from ec2conformance.reference import PERMITTED, ReferenceConfig, ServerLimits, start
+from ec2conformance.reference import MAX_WORKERS, PERMITTED, ReferenceConfig, ServerLimits, start
 from ec2conformance.reference.server import answer_bytes
 
 
@@ -314,6 +314,28 @@ def test_many_idle_connections_do_not_block_a_real_request():
         finally:
             for sock in idle:
                 sock.close()
+
+
+def test_three_thousand_half_open_connections_cost_no_thread_and_no_stall():
+    """3,000 idle connections, each with half a request head sent: no thread per connection,
+    a real request is served while they are open, and at once after they close."""
+    threads_before = threading.active_count()
+    with start() as server:
+        held = [connect(server) for _ in range(3000)]
+        try:
+            for sock in held:
+                sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Le")
+            with requests.Session() as session:
+                response = session.get(server.url + "/", timeout=10)
+            assert code_of(response.content) == "MissingAuthenticationToken"
+            # The event loop and the bounded pool, not a thread per connection.
+            assert threading.active_count() - threads_before <= MAX_WORKERS + 2
+        finally:
+            for sock in held:
+                sock.close()
+        # Answered within the client's timeout, not after a stall of the whole server.
+        response = requests.get(server.url + "/", timeout=10)
+        assert code_of(response.content) == "MissingAuthenticationToken"
 
 
 def test_connections_over_the_limit_wait_in_the_backlog():
