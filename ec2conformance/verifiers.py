@@ -90,16 +90,19 @@ def verify_generated(
     def not_shrunk(key: str, why: str) -> None:
         judge.state.facts.setdefault("not_shrunk", {})[key] = why
 
-    run_generated(
-        fuzz,
-        strategy,
-        one,
-        key=key,
-        shrink_seconds=judge.target.shrink_seconds,
-        diagnose=judge.not_worth_shrinking,
-        not_shrunk=not_shrunk,
-        explicit=explicit,
-    )
+    try:
+        run_generated(
+            fuzz,
+            strategy,
+            one,
+            key=key,
+            shrink_seconds=judge.target.shrink_seconds,
+            diagnose=judge.not_worth_shrinking,
+            not_shrunk=not_shrunk,
+            explicit=explicit,
+        )
+    finally:
+        judge.attach_note()
 
 
 def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:

@@ -69,3 +69,27 @@ def test_debug_logs_show_no_signature_or_secret(tmp_path):
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace")
             assert re.search(r"Signature=(?!REDACTED)[0-9a-f]{16,}", text) is None, path
+
+
+@pytest.mark.slow
+def test_a_fuzzing_session_attaches_a_bounded_number_of_exchanges_per_test(tmp_path):
+    """Hundreds of requests per generated test: each test's allure result carries at most
+    ATTACHMENTS_PER_TEST exchanges as sent (plus failing ones), and says how many more
+    were sent."""
+    import json
+
+    from ec2conformance.checks.judge import ATTACHMENTS_PER_TEST
+
+    run = run_suite(tmp_path, "-k", "generated and PARAM-PLATFORM", "--fuzz-minutes=0.1")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.summary["facts"]["requests_sent"] > 4 * ATTACHMENTS_PER_TEST
+    results = [
+        json.loads(p.read_text()) for p in (tmp_path / "allure-results").glob("*-result.json")
+    ]
+    generated = [r for r in results if "generated" in r["fullName"]]
+    assert generated
+    for result in generated:
+        captured = ("stdout", "stderr", "log")  # allure-pytest's own
+        names = [a["name"] for a in result.get("attachments", []) if a["name"] not in captured]
+        assert len(names) <= ATTACHMENTS_PER_TEST + 1, len(names)
+        assert "exchanges not attached" in names, names

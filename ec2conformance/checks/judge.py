@@ -37,6 +37,9 @@ from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
 
 THROTTLE_BACKOFF = (0.5, 1.0, 2.0)
+ATTACHMENTS_PER_TEST = 20
+"""Exchanges attached to one test's allure result as they are sent, and as many more failing
+ones: a generated test sends hundreds (a fuzzing session, hundreds of thousands)."""
 NO_DENIED_IDENTITY = (
     "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
 )
@@ -68,6 +71,42 @@ class Judge:
     failures: list[Finding] = field(default_factory=list)
     attach: Callable[[str, str], None] | None = None
     last_exchange: Exchange | None = None
+    _attached: set[int] = field(default_factory=set, repr=False)  # ids of exchanges attached
+    _failures_attached: int = 0
+    _not_attached: int = 0
+
+    # ---- allure attachments
+
+    def _attach_sent(self, spec: RequestSpec, exchange: Exchange) -> None:
+        if self.attach is None:
+            return
+        if len(self._attached) - self._failures_attached >= ATTACHMENTS_PER_TEST:
+            self._not_attached += 1
+            return
+        self._attached.add(id(exchange))
+        self.attach(spec.summary()[:120], exchange.describe())
+
+    def _attach_failed(self, exchange: Exchange) -> None:
+        if self.attach is None or id(exchange) in self._attached:
+            return
+        if self._failures_attached >= ATTACHMENTS_PER_TEST:
+            return
+        self._attached.add(id(exchange))
+        self._failures_attached += 1
+        self._not_attached = max(self._not_attached - 1, 0)
+        what = exchange.spec.summary() if exchange.spec is not None else exchange.method
+        self.attach("failed: " + what[:112], exchange.describe())
+
+    def attach_note(self) -> None:
+        """At the end of the test: how many exchanges were sent but not attached."""
+        if self.attach is not None and self._not_attached:
+            self.attach(
+                "exchanges not attached",
+                f"{self._not_attached} more exchanges of this test were sent and judged but "
+                f"not attached (at most {ATTACHMENTS_PER_TEST} as sent, and "
+                f"{ATTACHMENTS_PER_TEST} failing ones, per test); summary.json has each "
+                "requirement's first failure in full.",
+            )
 
     # ---- recording
 
@@ -89,6 +128,8 @@ class Judge:
             reproduction=exchange.to_curl() if exchange is not None else "",
             case=self.case_id,
         )
+        if exchange is not None:
+            self._attach_failed(exchange)
         if registry.level(problem.requirement) == "MUST" or self.target.strict:
             self.failures.append(finding)
         else:
@@ -142,8 +183,7 @@ class Judge:
             exchange = self.client.send(spec)
             self.last_exchange = exchange
             self.state.count_request()
-            if self.attach is not None:
-                self.attach(spec.summary()[:120], exchange.describe())
+            self._attach_sent(spec, exchange)
             code = Answer.read(exchange).code if exchange.status == 503 else None
             if code is None or not oracle.is_throttled(503, code):
                 return exchange
