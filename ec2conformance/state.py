@@ -24,6 +24,7 @@ from ec2conformance.verdict import BaselineComparison, RunResult, Waiver
 if TYPE_CHECKING:  # only for annotations: the fuzzing session and the embedded server
     from ec2conformance.fuzzing import FuzzSession
     from ec2conformance.reference import RunningServer
+    from ec2conformance.reference.process import ReferenceProcess
 
 DEFAULT_REPORTS = ROOT / "reports"
 
@@ -77,7 +78,7 @@ class RunState:
     implements_import_instance: bool | None = None
     sample_outcome: tuple[int, str | None] | None = None  # how the sample was answered
     not_run_reason: str | None = None
-    server: RunningServer | None = None
+    server: RunningServer | ReferenceProcess | None = None  # the embedded endpoint
     result: RunResult | None = None
     baseline_comparison: BaselineComparison | None = None
     facts: dict[str, Any] = field(default_factory=dict)

@@ -473,3 +473,17 @@ def test_stop_does_not_wait_for_a_body_that_never_comes():
         assert not stopper.is_alive()
     finally:
         sock.close()
+
+
+def test_the_reference_in_a_process_of_its_own_serves_and_stops():
+    """What a run against the embedded endpoint starts (start_process): a child process
+    that listens when start_process returns, answers, and ends on stop."""
+    from ec2conformance.reference.process import start_process
+
+    with start_process() as child:
+        assert child.pid != os.getpid()
+        response = requests.get(child.url + "/", timeout=10)
+        assert code_of(response.content) == "MissingAuthenticationToken"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(child.url + "/", timeout=5)
+    child.stop()  # a second stop is harmless

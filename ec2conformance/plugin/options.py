@@ -110,6 +110,14 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     ("--region", {"type": _region, "default": "us-east-1", "help": "SigV4 region"}),
+    (
+        "--embedded-in-process",
+        {
+            **_FLAG,
+            "help": "serve the embedded reference endpoint on a thread of this process, not "
+            "in a process of its own (for profiling or debugging it with the suite)",
+        },
+    ),
     ("--access-key-id", {"help": "permitted identity (default $AWS_ACCESS_KEY_ID)"}),
     (
         "--secret-access-key",

@@ -34,6 +34,7 @@ from ec2conformance.plugin.parallel import (
     is_worker,
     will_hand_out_tests,
 )
+from ec2conformance.reference.process import ReferenceProcess, start_process
 from ec2conformance.state import STATE, RunState, Target
 from ec2conformance.waivers import WaiverFileError, load_waivers
 
@@ -99,8 +100,16 @@ class _Start:
                 self.stop(f"--baseline {path} is not a summary.json ({exc})")
 
     def embedded(self) -> tuple[str, dict[Identity, Credentials]]:
-        """Start the reference endpoint on 127.0.0.1 and a free port; its identities."""
-        server = reference.start(host="127.0.0.1", port=0)
+        """Start the reference endpoint on 127.0.0.1 and a free port, in a process of its
+        own (in this one with ``--embedded-in-process``); its identities."""
+        server: reference.RunningServer | ReferenceProcess
+        if self.option("embedded_in_process"):
+            server = reference.start(host="127.0.0.1", port=0)
+        else:
+            try:
+                server = start_process("127.0.0.1")
+            except (OSError, RuntimeError) as exc:
+                self.stop(f"the embedded reference endpoint did not start: {exc}")
         self.state.server = server
         self.config.add_cleanup(server.stop)
         return server.url, {
