@@ -270,3 +270,17 @@ def test_the_readme_documents_the_dockerfiles_commands():
         pytest.skip("README.md has no Docker section yet")
     for command in documented:
         assert command in readme, command
+
+
+def test_the_examples_run_the_command_with_a_baseline_and_waivers():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions.yml").read_text())
+    steps = workflow["jobs"]["importinstance"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    (certify,) = [r for r in runs if r.startswith(COMMAND)]
+    assert "--baseline" in certify and "--waivers" in certify
+    (kept,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert kept["if"] == "always()" and "reports/" in kept["with"]["path"]
+    recipe = (ROOT / "examples" / "ci.sh").read_text()
+    assert f"bin/{COMMAND} " in recipe and "--baseline" in recipe and "--waivers" in recipe
+    assert _run(["bash", "-n", str(ROOT / "examples" / "ci.sh")], cwd=ROOT).returncode == 0
