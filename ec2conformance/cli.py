@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ec2conformance.reference.__main__ import main as reference
 
         return reference(args[1:])
-    if "--version" in args:
+    if "--version" in args or "-V" in args:
         print(version_text())
         return 0
     import pytest

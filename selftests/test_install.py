@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from ec2conformance import ROOT
+from ec2conformance import CONFIG, ROOT
+from ec2conformance.cli import pytest_arguments
 from ec2conformance.reference import DENIED, PERMITTED
 from ec2conformance.report import versions
 
@@ -225,6 +226,16 @@ def test_reports_dir_takes_an_existing_directory_as_a_separate_word(tmp_path):
     assert done.returncode == 4, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads((existing / "summary.json").read_text())["verdict"] == "not-run"
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_command_gives_pytest_its_configuration_reports_and_suites(tmp_path):
+    args = pytest_arguments(["-q", "--reports-dir", "/x"], tmp_path)
+    assert args[:4] == ["-c", str(CONFIG), "--rootdir", str(ROOT)]
+    assert args.count("--reports-dir") == 1 and args[-1] == str(ROOT / "suites")
+    args = pytest_arguments(["--reports-dir=/x", "suites/test_wire.py::test_x"], tmp_path)
+    assert str(ROOT / "suites") not in args and "--reports-dir" not in args
+    args = pytest_arguments([], tmp_path)
+    assert args[args.index("--reports-dir") + 1] == str(tmp_path / "reports")
 
 
 DOCKERFILE = ROOT / "Dockerfile"
