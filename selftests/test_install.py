@@ -12,6 +12,7 @@ inside it (the checkout's own among them) are not read.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -222,6 +223,7 @@ def test_reports_dir_takes_an_existing_directory_as_a_separate_word(tmp_path):
                 str(existing),
             ],
             cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout, whatever else is
         )
     assert done.returncode == 4, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads((existing / "summary.json").read_text())["verdict"] == "not-run"
