@@ -223,7 +223,7 @@ def test_reports_dir_takes_an_existing_directory_as_a_separate_word(tmp_path):
                 str(existing),
             ],
             cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout, whatever else is
+            env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout, not the .pth one
         )
     assert done.returncode == 4, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads((existing / "summary.json").read_text())["verdict"] == "not-run"
