@@ -44,10 +44,15 @@ def versions() -> dict[str, Any]:
     """What the suite is and was built against: its own version, the contract's, botocore's
     (the service model the golden data was recorded from). ``--version`` prints them and
     ``summary.json`` records them."""
+    try:
+        contract = golden.load_json("requirements.json")["contract_version"]
+        botocore = golden.model()["botocore_version"]
+    except Exception:  # the data itself may be what is broken (a not-run summary says so)
+        contract = botocore = None
     return {
         "suite_version": __version__,
-        "contract_version": golden.load_json("requirements.json")["contract_version"],
-        "botocore_version": golden.model()["botocore_version"],
+        "contract_version": contract,
+        "botocore_version": botocore,
     }
 
 
