@@ -28,10 +28,10 @@ from typing import Any
 from hypothesis import Phase, given, settings
 from hypothesis.strategies import SearchStrategy
 
-import strategies  # noqa: F401 - registers the profiles
-from strategies.invalid import INVALID
-from strategies.mixed import mixed_requests
-from strategies.valid import VALID_ROWS, import_instance_requests, valid_cases
+import ec2conformance.strategies  # noqa: F401 - registers the profiles
+from ec2conformance.strategies.invalid import INVALID
+from ec2conformance.strategies.mixed import mixed_requests
+from ec2conformance.strategies.valid import VALID_ROWS, import_instance_requests, valid_cases
 
 AZ = "us-east-1a"
 FAMILIES = ("valid", "rows", "invalid", "mixed")

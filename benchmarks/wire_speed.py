@@ -79,8 +79,8 @@ def draw_mix(count: int) -> list:
     """``count`` cases of the suite's mixed stream, derandomised (generation only)."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    import strategies  # noqa: F401 - registers the profiles
-    from strategies.mixed import mixed_requests
+    import ec2conformance.strategies  # noqa: F401 - registers the profiles
+    from ec2conformance.strategies.mixed import mixed_requests
 
     drawn: list = []
 

@@ -14,7 +14,28 @@ vocabulary (:mod:`~ec2conformance.model`). The embedded reference endpoint
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "golden"
+__version__ = "0.1.0"
+"""The suite's version (the distribution's, ``pyproject.toml`` reads it from here)."""
 
-__all__ = ["GOLDEN", "ROOT"]
+_PACKAGE = Path(__file__).resolve().parent
+
+INSTALLED = (_PACKAGE / "suites").is_dir()
+"""True in an installed distribution, which carries ``suites/``, ``strategies/`` and the
+golden data inside the package; False in a checkout, where they sit beside it."""
+
+ROOT = _PACKAGE if INSTALLED else _PACKAGE.parent
+"""The folder that holds ``suites/`` and ``strategies/``."""
+
+GOLDEN = _PACKAGE / "golden_data" if INSTALLED else ROOT / "golden"
+"""The contract as data (``golden/`` in a checkout)."""
+
+CONFIG = _PACKAGE / "conformance.ini" if INSTALLED else ROOT / "pytest.ini"
+"""The suite's pytest configuration (``pytest.ini``; the installed copy's name is never
+picked up by pytest on its own)."""
+
+if not INSTALLED:
+    # A checkout: ``ec2conformance.strategies`` is strategies/ beside the package, as it is
+    # inside the installed one.
+    __path__.append(str(ROOT))
+
+__all__ = ["CONFIG", "GOLDEN", "INSTALLED", "ROOT", "__version__"]

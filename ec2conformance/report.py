@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ec2conformance import __version__, golden
 from ec2conformance.verdict import RunResult, Status
 
 # Rows of summary.md: failures first, then what needs a look, then the rest.
@@ -39,6 +40,22 @@ class RunInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def versions() -> dict[str, Any]:
+    """What the suite is and was built against: its own version, the contract's, botocore's
+    (the service model the golden data was recorded from). ``--version`` prints them and
+    ``summary.json`` records them."""
+    try:
+        contract = golden.load_json("requirements.json")["contract_version"]
+        botocore = golden.model()["botocore_version"]
+    except Exception:  # the data itself may be what is broken (a not-run summary says so)
+        contract = botocore = None
+    return {
+        "suite_version": __version__,
+        "contract_version": contract,
+        "botocore_version": botocore,
+    }
+
+
 def summary_document(info: RunInfo, result: RunResult) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "endpoint": info.endpoint,
@@ -52,6 +69,7 @@ def summary_document(info: RunInfo, result: RunResult) -> dict[str, Any]:
         "requirements": {rid: r.as_json() for rid, r in sorted(result.requirements.items())},
         "totals": result.totals(),
         "safe_mode": info.safe_mode,
+        **versions(),
     }
     if info.reason is not None:
         doc["reason"] = info.reason

@@ -12,7 +12,7 @@ from ec2conformance.cases import case_from_json, case_to_json
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import AuthFault, Identity, Signing, sample
-from strategies.cases import Case
+from ec2conformance.strategies.cases import Case
 
 SAVED = Case(
     replace(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import ec2conformance.checks  # noqa: F401 - registers the checks
-import strategies  # noqa: F401 - registers the strategies
+import ec2conformance.checks
+import ec2conformance.strategies  # noqa: F401 - registers the strategies
 from ec2conformance import ROOT, registry
 from ec2conformance.cases import example_cases
 from ec2conformance.suite import refuses, serves

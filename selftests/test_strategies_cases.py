@@ -8,7 +8,7 @@ import pytest
 
 from ec2conformance.model import AuthFault, Identity, RequestSpec, Signing, WireFault, sample
 from ec2conformance.oracle import SUCCESS, Outcome
-from strategies.cases import FUZZ_ORACLE, Case, Fault, drop_params, put_param
+from ec2conformance.strategies.cases import FUZZ_ORACLE, Case, Fault, drop_params, put_param
 
 AZ = "us-east-1a"
 BYTES = "DiskImage.1.Image.Bytes"

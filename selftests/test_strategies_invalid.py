@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from ec2conformance import golden, registry
 from ec2conformance.client import Client
 from ec2conformance.model import RequestSpec
+from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
+from ec2conformance.strategies.faults_domain import derived_fault_table
+from ec2conformance.strategies.invalid import FAULTS, INVALID, invalid_requests
+from ec2conformance.strategies.mixed import MIXABLE, mixed_requests, multi_fault_requests
+from ec2conformance.strategies.valid import VALID_ROWS
 from ec2conformance.xmlsafe import error_code, parse_untrusted
-from strategies.cases import FUZZ_ORACLE, Case
-from strategies.faults_domain import derived_fault_table
-from strategies.invalid import FAULTS, INVALID, invalid_requests
-from strategies.mixed import MIXABLE, mixed_requests, multi_fault_requests
-from strategies.valid import VALID_ROWS
 
 AZ = "us-east-1a"
 CI = settings(settings.get_profile("ci"), max_examples=25)

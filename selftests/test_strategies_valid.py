@@ -24,10 +24,8 @@ from ec2conformance import golden
 from ec2conformance.client import Client
 from ec2conformance.model import Identity, RequestSpec, Signing, sample
 from ec2conformance.oracle import SUCCESS, expect
-from ec2conformance.wire import encode_form, encode_query, to_wire_params
-from ec2conformance.xmlsafe import error_code, parse_untrusted
-from strategies.cases import FUZZ_ORACLE, Case
-from strategies.valid import (
+from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
+from ec2conformance.strategies.valid import (
     GIB,
     MAX_VOLUME_GIB,
     VALID_ROWS,
@@ -38,6 +36,8 @@ from strategies.valid import (
     user_data,
     valid_cases,
 )
+from ec2conformance.wire import encode_form, encode_query, to_wire_params
+from ec2conformance.xmlsafe import error_code, parse_untrusted
 
 AZ = "us-east-1a"
 CI = settings(settings.get_profile("ci"), max_examples=25)

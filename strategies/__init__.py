@@ -4,5 +4,5 @@ Importing the package registers the suite's Hypothesis profiles (:mod:`strategie
 and every strategy in the requirement registry (:mod:`strategies.registered`).
 """
 
-from strategies import profiles as profiles
-from strategies import registered as registered
+from ec2conformance.strategies import profiles as profiles
+from ec2conformance.strategies import registered as registered

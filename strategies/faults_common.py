@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import RequestSpec
-from strategies.cases import Fault, drop_params, put_param
+from ec2conformance.strategies.cases import Fault, drop_params, put_param
 
 __all__ = [
     "DISK_PARAM",

@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import RequestSpec
-from ec2conformance.wire import to_wire_params
-from strategies.cases import Fault, drop_params, put_param
-from strategies.domain import GIB, MAX_LIST_INDEX, MAX_LONG, MAX_VOLUME_GIB
-from strategies.faults_common import (
+from ec2conformance.strategies.cases import Fault, drop_params, put_param
+from ec2conformance.strategies.domain import GIB, MAX_LIST_INDEX, MAX_LONG, MAX_VOLUME_GIB
+from ec2conformance.strategies.faults_common import (
     DISK_PARAM,
     FaultGenerator,
     disk_indexes,
@@ -29,9 +28,14 @@ from strategies.faults_common import (
     make_fault,
     setting,
 )
-from strategies.invalid_values import invalid_enum_values, invalid_integers, invalid_manifest_urls
-from strategies.structures import disk_images
-from strategies.text import descriptions
+from ec2conformance.strategies.invalid_values import (
+    invalid_enum_values,
+    invalid_integers,
+    invalid_manifest_urls,
+)
+from ec2conformance.strategies.structures import disk_images
+from ec2conformance.strategies.text import descriptions
+from ec2conformance.wire import to_wire_params
 
 __all__ = [
     "DISK_FAULTS",

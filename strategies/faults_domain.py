@@ -19,10 +19,10 @@ from typing import Any, Final
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import RequestSpec
-from strategies.cases import Fault
-from strategies.domain import DOMAIN
-from strategies.faults_common import FaultGenerator, first_disk, setting
-from strategies.invalid_values import (
+from ec2conformance.strategies.cases import Fault
+from ec2conformance.strategies.domain import DOMAIN
+from ec2conformance.strategies.faults_common import FaultGenerator, first_disk, setting
+from ec2conformance.strategies.invalid_values import (
     invalid_booleans,
     invalid_enum_values,
     invalid_integers,

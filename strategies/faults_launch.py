@@ -17,10 +17,15 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import RequestSpec
-from strategies.cases import Fault, put_param
-from strategies.domain import LAUNCH, MAX_INT32, PLACEMENT
-from strategies.faults_common import FaultGenerator, make_fault, setting, setting_faults
-from strategies.invalid_values import (
+from ec2conformance.strategies.cases import Fault, put_param
+from ec2conformance.strategies.domain import LAUNCH, MAX_INT32, PLACEMENT
+from ec2conformance.strategies.faults_common import (
+    FaultGenerator,
+    make_fault,
+    setting,
+    setting_faults,
+)
+from ec2conformance.strategies.invalid_values import (
     invalid_booleans,
     invalid_enum_values,
     invalid_instance_types,
@@ -28,7 +33,7 @@ from strategies.invalid_values import (
     invalid_ipv4_addresses,
     invalid_user_data,
 )
-from strategies.values import placement_group_names, subnet_ids
+from ec2conformance.strategies.values import placement_group_names, subnet_ids
 
 __all__ = [
     "LAUNCH_FAULTS",

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import Identity, RequestSpec
-from strategies.cases import Fault, put_param
-from strategies.domain import ENUMS, LAUNCH, MAX_TEXT, PLACEMENT
-from strategies.faults_common import (
+from ec2conformance.strategies.cases import Fault, put_param
+from ec2conformance.strategies.domain import ENUMS, LAUNCH, MAX_TEXT, PLACEMENT
+from ec2conformance.strategies.faults_common import (
     FaultGenerator,
     first_disk,
     make_fault,
@@ -33,14 +33,18 @@ from strategies.faults_common import (
     setting,
     setting_faults,
 )
-from strategies.invalid_names import (
+from ec2conformance.strategies.invalid_names import (
     invalid_list_indexes,
     unknown_actions,
     unknown_parameter_names,
     unpublished_versions,
 )
-from strategies.invalid_values import invalid_booleans, invalid_platforms, non_xml_texts
-from strategies.text import texts
+from ec2conformance.strategies.invalid_values import (
+    invalid_booleans,
+    invalid_platforms,
+    non_xml_texts,
+)
+from ec2conformance.strategies.text import texts
 
 __all__ = [
     "PARAMS_FAULTS",

@@ -28,9 +28,9 @@ from ec2conformance.model import (
     Signing,
     WireFault,
 )
-from strategies.cases import Fault, put_param
-from strategies.faults_common import FaultGenerator, once
-from strategies.text import texts
+from ec2conformance.strategies.cases import Fault, put_param
+from ec2conformance.strategies.faults_common import FaultGenerator, once
+from ec2conformance.strategies.text import texts
 
 __all__ = [
     "BAD_SIGNATURE_FAULTS",

@@ -23,8 +23,8 @@ from functools import lru_cache
 from typing import Any, Final
 
 from ec2conformance.model import Params, RequestSpec
+from ec2conformance.strategies.domain import LIMITS
 from ec2conformance.wire import to_wire_params
-from strategies.domain import LIMITS
 
 __all__ = ["finish", "fit", "wire_size"]
 

@@ -31,16 +31,16 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import registry
 from ec2conformance.model import RequestSpec
-from strategies.cases import Case, Fault, drop_params
-from strategies.domain import DEFAULT_AVAILABILITY_ZONE
-from strategies.faults_common import FaultGenerator
-from strategies.faults_disk import DISK_FAULTS
-from strategies.faults_domain import derived_fault_table
-from strategies.faults_launch import LAUNCH_FAULTS
-from strategies.faults_params import PARAMS_FAULTS
-from strategies.faults_wire import WIRE_FAULTS
-from strategies.fitting import finish
-from strategies.valid import import_instance_requests
+from ec2conformance.strategies.cases import Case, Fault, drop_params
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE
+from ec2conformance.strategies.faults_common import FaultGenerator
+from ec2conformance.strategies.faults_disk import DISK_FAULTS
+from ec2conformance.strategies.faults_domain import derived_fault_table
+from ec2conformance.strategies.faults_launch import LAUNCH_FAULTS
+from ec2conformance.strategies.faults_params import PARAMS_FAULTS
+from ec2conformance.strategies.faults_wire import WIRE_FAULTS
+from ec2conformance.strategies.fitting import finish
+from ec2conformance.strategies.valid import import_instance_requests
 
 __all__ = ["FAULTS", "INVALID", "fault_strategy", "invalid_requests"]
 

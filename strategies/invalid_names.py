@@ -23,9 +23,16 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import golden
 from ec2conformance.model import ACTION, API_VERSION
-from strategies.domain import DOMAIN, LAUNCH, MAX_LIST_INDEX, PLACEMENT, TEMPLATES, VALUE_SYNTAX
-from strategies.invalid_values import any_characters, junk_texts, outside
-from strategies.text import xml_characters
+from ec2conformance.strategies.domain import (
+    DOMAIN,
+    LAUNCH,
+    MAX_LIST_INDEX,
+    PLACEMENT,
+    TEMPLATES,
+    VALUE_SYNTAX,
+)
+from ec2conformance.strategies.invalid_values import any_characters, junk_texts, outside
+from ec2conformance.strategies.text import xml_characters
 
 __all__ = [
     "invalid_list_indexes",

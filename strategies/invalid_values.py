@@ -26,9 +26,16 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from strategies.domain import DOMAIN, ENUMS, MAX_DESCRIPTION, MAX_TEXT, MAX_USER_DATA, VALUE_SYNTAX
-from strategies.text import echoed_texts, xml_characters
-from strategies.values import instance_types, manifest_urls, user_data
+from ec2conformance.strategies.domain import (
+    DOMAIN,
+    ENUMS,
+    MAX_DESCRIPTION,
+    MAX_TEXT,
+    MAX_USER_DATA,
+    VALUE_SYNTAX,
+)
+from ec2conformance.strategies.text import echoed_texts, xml_characters
+from ec2conformance.strategies.values import instance_types, manifest_urls, user_data
 
 __all__ = [
     "any_characters",

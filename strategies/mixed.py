@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import golden, registry
-from strategies.cases import FUZZ_ORACLE, Case
-from strategies.domain import DEFAULT_AVAILABILITY_ZONE
-from strategies.fitting import finish
-from strategies.invalid import FAULTS, fault_strategy
-from strategies.valid import import_instance_requests
+from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE
+from ec2conformance.strategies.fitting import finish
+from ec2conformance.strategies.invalid import FAULTS, fault_strategy
+from ec2conformance.strategies.valid import import_instance_requests
 
 __all__ = ["MIXABLE", "covering_cases", "mixed_requests", "multi_fault_requests"]
 

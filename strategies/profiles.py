@@ -12,13 +12,16 @@ request timeout (FUZZ-NO-SERVER-ERROR), not by Hypothesis.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from ec2conformance import ROOT
+from ec2conformance import INSTALLED, ROOT
 
-DATABASE_DIR = ROOT / ".hypothesis" / "examples"
+# A checkout keeps its examples in .hypothesis/ at its root; an installed suite in the
+# directory it runs from (never inside the installed package).
+DATABASE_DIR = (Path.cwd() if INSTALLED else ROOT) / ".hypothesis" / "examples"
 
 _common = {
     "deadline": None,

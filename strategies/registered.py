@@ -6,6 +6,6 @@
 and FUZZ-ORACLE's mixed stream (:func:`strategies.mixed.mixed_requests`).
 """
 
-from strategies import invalid as invalid
-from strategies import mixed as mixed
-from strategies import valid as valid
+from ec2conformance.strategies import invalid as invalid
+from ec2conformance.strategies import mixed as mixed
+from ec2conformance.strategies import valid as valid

@@ -24,10 +24,10 @@ from typing import Any, Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from strategies.domain import DEFAULT_AVAILABILITY_ZONE, MAX_INT32
-from strategies.fitting import fit
-from strategies.text import descriptions
-from strategies.values import (
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE, MAX_INT32
+from ec2conformance.strategies.fitting import fit
+from ec2conformance.strategies.text import descriptions
+from ec2conformance.strategies.values import (
     additional_infos,
     architectures,
     disk_formats,

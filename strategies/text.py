@@ -21,7 +21,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from strategies.domain import MAX_DESCRIPTION, MAX_TEXT
+from ec2conformance.strategies.domain import MAX_DESCRIPTION, MAX_TEXT
 
 __all__ = [
     "INTERESTING_CHARACTERS",

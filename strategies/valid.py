@@ -37,13 +37,18 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import registry
 from ec2conformance.model import Params, RequestSpec, Signing, sample
+from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
+from ec2conformance.strategies.domain import (
+    DEFAULT_AVAILABILITY_ZONE,
+    GIB,
+    MAX_LIST_INDEX,
+    MAX_VOLUME_GIB,
+)
+from ec2conformance.strategies.fitting import fit
+from ec2conformance.strategies.structures import botocore_parameter_sets
+from ec2conformance.strategies.text import descriptions, utf8_descriptions
+from ec2conformance.strategies.values import image_sizes, manifest_urls, user_data
 from ec2conformance.wire import to_wire_params
-from strategies.cases import FUZZ_ORACLE, Case
-from strategies.domain import DEFAULT_AVAILABILITY_ZONE, GIB, MAX_LIST_INDEX, MAX_VOLUME_GIB
-from strategies.fitting import fit
-from strategies.structures import botocore_parameter_sets
-from strategies.text import descriptions, utf8_descriptions
-from strategies.values import image_sizes, manifest_urls, user_data
 
 # GIB, MAX_VOLUME_GIB, botocore_parameter_sets, image_sizes, manifest_urls and user_data
 # live in the layers below; they are re-exported here, where the self-tests import them.

@@ -24,8 +24,15 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import SAMPLE_MANIFEST_URL
-from strategies.domain import ENUMS, GIB, MAX_GROUP_ENTRIES, MAX_TEXT, MAX_USER_DATA, MAX_VOLUME_GIB
-from strategies.text import texts
+from ec2conformance.strategies.domain import (
+    ENUMS,
+    GIB,
+    MAX_GROUP_ENTRIES,
+    MAX_TEXT,
+    MAX_USER_DATA,
+    MAX_VOLUME_GIB,
+)
+from ec2conformance.strategies.text import texts
 
 __all__ = [
     "additional_infos",

@@ -14,9 +14,10 @@ generic checks (FUZZ-NO-SERVER-ERROR, ERR-*, RESP-*).
 
 import pytest
 
-import strategies  # noqa: F401 - registers every strategy
+import ec2conformance.strategies  # noqa: F401 - registers every strategy
 from ec2conformance import registry
 from ec2conformance.cases import FUZZ_ORACLE
+from ec2conformance.strategies.mixed import covering_cases
 from ec2conformance.suite import param
 from ec2conformance.verifiers import (
     edge_requests,
@@ -24,7 +25,6 @@ from ec2conformance.verifiers import (
     verify_exchange,
     verify_generated,
 )
-from strategies.mixed import covering_cases
 
 GENERATED = {
     rid: make for rid, make in registry.registered_strategies().items() if rid != FUZZ_ORACLE
