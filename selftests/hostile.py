@@ -92,7 +92,9 @@ MODES = (
 
 
 def _read_request(conn: socket.socket) -> bytes:
-    """The request's head (up to the blank line), or what arrived before the peer stopped."""
+    """The request's head (up to the blank line), or what arrived before the peer stopped.
+    Its body (by ``Content-Length``, at most 1 MiB) is read too, so that closing the
+    connection afterwards is a clean end, not a reset of unread data."""
     conn.settimeout(5)
     data = b""
     with contextlib.suppress(OSError):
@@ -101,6 +103,17 @@ def _read_request(conn: socket.socket) -> bytes:
             if not chunk:
                 break
             data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                length = min(int(value.strip()), 1 << 20)
+        while len(rest) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
     return data
 
 
