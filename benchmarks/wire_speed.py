@@ -15,7 +15,7 @@ runs it) serves every measurement in turn:
   sent (``summary.json``) over the run's wall time, start-up included;
 - a fuzzing session (``--fuzz-minutes``): its requests over its wall time, and the last
   progress line the session printed;
-- the peak resident memory of each suite run.
+- the peak resident memory of each suite run (``scripts/peak_rss.py``).
 
 Prints each figure with the command that gave it, and the ratio of the suite's rate to the
 raw loop's. Numbers, not a test: they vary with the machine and its load.
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import shlex
 import subprocess
 import sys
@@ -131,7 +130,11 @@ def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str]:
     """One suite run against ``url``: (seconds, requests sent, peak RSS MB, command, last
     progress line)."""
     with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak-rss-kib.txt"
         command = [
+            sys.executable,
+            str(ROOT / "scripts" / "peak_rss.py"),
+            str(peak_file),
             sys.executable,
             "-m",
             "pytest",
@@ -150,10 +153,13 @@ def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str]:
         output, _ = child.communicate()
         elapsed = time.perf_counter() - started
         summary = json.loads((Path(tmp) / "summary.json").read_text())
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    progress = [line for line in output.splitlines() if line.startswith("fuzz ")]
+        peak = int(peak_file.read_text()) / 1024
+    progress = sorted(
+        (line for line in output.splitlines() if line.startswith("fuzz ")),
+        key=lambda line: int(re.search(r": (\d+) requests", line).group(1)),
+    )
     requests_sent = summary.get("facts", {}).get("requests_sent", 0)
-    return elapsed, requests_sent, peak, shown(command), progress[-1] if progress else ""
+    return elapsed, requests_sent, peak, shown(command[3:]), progress[-1] if progress else ""
 
 
 def main() -> None:
@@ -174,15 +180,15 @@ def main() -> None:
         ci_rate = ci[1] / ci[0]
         print(
             f"suite ci: {ci_rate:7.1f} requests/s ({ci[1]} requests in {ci[0]:.1f} s, "
-            f"peak RSS of a suite run so far {ci[2]:.0f} MB)\n  {ci[3]}"
+            f"peak RSS {ci[2]:.0f} MB)\n  {ci[3]}"
         )
         print(f"ratio suite/raw: {ci_rate / raw_rate:.2f}")
         minutes = f"--fuzz-minutes={args.fuzz_minutes}"
         fuzz = suite_run(url, ["--hypothesis-profile=default", minutes, "-k", "generated"])
         print(
             f"fuzz session: {fuzz[1] / fuzz[0]:7.1f} requests/s ({fuzz[1]} requests in "
-            f"{fuzz[0]:.1f} s, peak RSS of a suite run so far {fuzz[2]:.0f} MB)\n"
-            f"  {fuzz[3]}\n  last progress line: {fuzz[4]}"
+            f"{fuzz[0]:.1f} s, peak RSS {fuzz[2]:.0f} MB)\n"
+            f"  {fuzz[3]}\n  progress line with the most requests: {fuzz[4]}"
         )
     finally:
         reference.terminate()

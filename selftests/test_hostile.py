@@ -40,13 +40,13 @@ NEVER_REQUESTED = ("/entity", "/elsewhere")
 
 def run_measured(reports: Path, *args: str, timeout: float = 1200) -> tuple[SuiteRun, float]:
     """Run the suite as :func:`runner.run_suite` does; also its peak RSS (MB), measured by
-    ``selftests/peak_rss.py`` (not by this process: a child forked from a long self-test
+    ``scripts/peak_rss.py`` (not by this process: a child forked from a long self-test
     session would count the session's own memory)."""
     reports.mkdir(parents=True, exist_ok=True)
     peak_file = reports / "peak-rss-kib.txt"
     command = [
         sys.executable,
-        str(Path(__file__).with_name("peak_rss.py")),
+        str(ROOT / "scripts" / "peak_rss.py"),
         str(peak_file),
         sys.executable,
         "-m",

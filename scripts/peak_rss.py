@@ -1,6 +1,6 @@
 """Run a command and write its peak resident memory (KiB) to a file.
 
-    python selftests/peak_rss.py OUT_FILE COMMAND...
+    python scripts/peak_rss.py OUT_FILE COMMAND...
 
 Exits with the command's exit status. Run from this small process so that the figure is the
 command's own: a child forked straight from a large process (a long self-test session) has
