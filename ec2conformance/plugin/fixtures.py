@@ -52,7 +52,7 @@ def client(target: Target, run_state: RunState) -> Iterator[Client]:
         health=target.health,
         ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
     ) as c:
-        install_probe(target.health, c.send)
+        install_probe(target.health, c.send, run_state.count_request)
         yield c
         cancel_created(c, run_state)
 

@@ -31,11 +31,14 @@ def _state(config: pytest.Config) -> RunState | None:
     return state if state is not None and state.target is not None else None
 
 
-def install_probe(health: Health, send: Any) -> None:
+def install_probe(health: Health, send: Any, count: Any = None) -> None:
     """Give ``health`` its probe: the sample request with ``DryRun=true`` sent by ``send`` (the
-    run's client), answered when a status line and a whole body came back."""
+    run's client), answered when a status line and a whole body came back. ``count`` (the
+    run's request counter) hears of each probe sent."""
 
     def probe() -> bool:
+        if count is not None:
+            count()
         exchange = send(sample().with_params(DryRun="true"))
         return exchange.status is not None and not exchange.error
 
