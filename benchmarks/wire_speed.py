@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from ec2conformance.client import Client  # noqa: E402
 from ec2conformance.model import Identity  # noqa: E402
 from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
+from ec2conformance.reference.process import start_process  # noqa: E402
 
 IDENTITY_OPTIONS = [
     f"--access-key-id={PERMITTED.access_key_id}",
@@ -58,20 +59,6 @@ def shown(command: list[str]) -> str:
     for secret in SECRETS:
         text = text.replace(secret, "<secret>")
     return text
-
-
-def start_reference() -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "ec2conformance.reference", "--port", "0"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", first)
-    if match is None:
-        process.kill()
-        raise SystemExit(f"the reference endpoint did not start: {first!r}")
-    return process, match.group(0)
 
 
 def draw_mix(count: int) -> list:
@@ -168,7 +155,8 @@ def main() -> None:
     parser.add_argument("--fuzz-minutes", type=float, default=0.5)
     parser.add_argument("--mix", type=int, default=400, help="requests in the raw loop's mix")
     args = parser.parse_args()
-    reference, url = start_reference()
+    reference = start_process()
+    url = reference.url
     try:
         print(f"endpoint: {url} (python -m ec2conformance.reference --port 0)")
         raw_rate, raw_sent, what = raw_loop(url, args.mix, args.seconds)
@@ -191,8 +179,7 @@ def main() -> None:
             f"  {fuzz[3]}\n  progress line with the most requests: {fuzz[4]}"
         )
     finally:
-        reference.terminate()
-        reference.wait(10)
+        reference.stop()
 
 
 if __name__ == "__main__":

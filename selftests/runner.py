@@ -36,6 +36,22 @@ class SuiteRun:
         )
 
 
+def suite_command(reports: Path, *args: str) -> list[str]:
+    """``pytest`` on the suites as a user runs it in CI: the ci profile, reports under
+    ``reports``, then ``args``."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:randomly",
+        "--hypothesis-profile=ci",
+        f"--reports-dir={reports}",
+        *args,
+    ]
+
+
 def run_suite(
     reports: Path,
     *args: str,
@@ -48,18 +64,7 @@ def run_suite(
     is false: then ``--reports-dir`` alone must put them there)."""
     reports.mkdir(parents=True, exist_ok=True)
     artifacts = [f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}"]
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:randomly",
-        "--hypothesis-profile=ci",
-        f"--reports-dir={reports}",
-        *(artifacts if artifact_options else []),
-        *args,
-    ]
+    command = suite_command(reports, *(artifacts if artifact_options else []), *args)
     full_env = {**os.environ, "CI": "true", **(env or {})}
     done = subprocess.run(
         command,

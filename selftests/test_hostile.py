@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from hostile import hostile_server, self_signed_certificate
-from runner import ROOT, SuiteRun
+from runner import ROOT, SuiteRun, suite_command
 
 from ec2conformance.client import Client
 from ec2conformance.model import Identity, sample
@@ -44,20 +44,8 @@ def run_measured(reports: Path, *args: str, timeout: float = 1200) -> tuple[Suit
     session would count the session's own memory)."""
     reports.mkdir(parents=True, exist_ok=True)
     peak_file = reports / "peak-rss-kib.txt"
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "peak_rss.py"),
-        str(peak_file),
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:randomly",
-        "--hypothesis-profile=ci",
-        f"--reports-dir={reports}",
-        *args,
-    ]
+    wrapper = [sys.executable, str(ROOT / "scripts" / "peak_rss.py"), str(peak_file)]
+    command = [*wrapper, *suite_command(reports, *args)]
     out, err = reports / "stdout.txt", reports / "stderr.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         child = subprocess.Popen(
