@@ -134,7 +134,27 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
         lines.append(
             f"- against baseline: {len(base['worse'])} worse, {len(base['better'])} better"
         )
+    lines += ["", "## By group", "", *group_table(doc["requirements"], markdown=True)]
+    shown = [
+        (rid, row)
+        for rid, row in sorted(doc["requirements"].items())
+        if row["status"] in ("failed", "error", "warned") and row.get("first_failure")
+    ]
+    if shown:
+        lines += ["", "## Failures", ""]
+        for rid, row in sorted(shown, key=lambda kv: _MD_ORDER.index(Status(kv[1]["status"]))):
+            lines += [
+                f"### {rid} ({row['level']}, {row['status']}: "
+                f"{row['failed_cases']} of {row['cases']} cases)",
+                "",
+                "```",
+                _fenced(row["first_failure"]),
+                "```",
+                "",
+            ]
     lines += [
+        "",
+        "## Every requirement",
         "",
         "| requirement | level | status | cases | failed | detail |",
         "|---|---|---|---|---|---|",
@@ -151,6 +171,37 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
             f"{row['failed_cases']} | {_md_cell(detail)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+GROUP_COLUMNS = ("passed", "failed", "warned", "skipped", "waived", "error")
+
+
+def group_table(rows: Mapping[str, Mapping[str, Any]], *, markdown: bool) -> list[str]:
+    """Per requirement group, how many requirements have each status: Markdown table
+    lines, or fixed-width lines for the console."""
+    requirements = golden.requirements()
+    counts: dict[str, dict[str, int]] = {}
+    for rid, row in rows.items():
+        group = requirements[rid].group if rid in requirements else "other"
+        per = counts.setdefault(group, dict.fromkeys(GROUP_COLUMNS, 0))
+        per[row["status"]] = per.get(row["status"], 0) + 1
+    if markdown:
+        lines = [
+            "| group | " + " | ".join(GROUP_COLUMNS) + " |",
+            "|---" * (len(GROUP_COLUMNS) + 1) + "|",
+        ]
+        for group, per in sorted(counts.items()):
+            lines.append(f"| {group} | " + " | ".join(str(per[c]) for c in GROUP_COLUMNS) + " |")
+        return lines
+    lines = ["group       " + " ".join(f"{c:>7}" for c in GROUP_COLUMNS)]
+    for group, per in sorted(counts.items()):
+        lines.append(f"{group:<11} " + " ".join(f"{per[c]:>7}" for c in GROUP_COLUMNS))
+    return lines
+
+
+def _fenced(text: str) -> str:
+    """``text`` safe inside a fenced block."""
+    return text.replace("```", "` ` `")
 
 
 def _yes_no(value: bool | None) -> str:

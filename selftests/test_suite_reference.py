@@ -7,6 +7,8 @@ import re
 import pytest
 from runner import run_suite
 
+from ec2conformance import golden
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
@@ -23,7 +25,14 @@ def test_reference_endpoint_is_conformant(tmp_path, strict):
     not_passed = {rid: row["status"] for rid, row in rows.items() if row["status"] != "passed"}
     assert not_passed == {}, not_passed
     assert all(row["cases"] >= 1 for row in rows.values())
-    assert (tmp_path / "summary.md").read_text().count("| passed |") == len(rows)
+    table = (tmp_path / "summary.md").read_text().split("## Every requirement")[1]
+    assert table.count("| passed |") == len(rows)
+    # The console ends with the per-group table and the verdict, after pytest's counts.
+    last = run.stdout.strip().splitlines()
+    assert last[-1].startswith("verdict: conformant"), last[-3:]
+    header = max(i for i, line in enumerate(last) if line.startswith("group "))
+    groups = {golden.requirements()[rid].group for rid in rows}
+    assert [line.split()[0] for line in last[header + 1 : -1]] == sorted(groups), last[header:]
     assert (tmp_path / "junit.xml").is_file()
     assert any((tmp_path / "allure-results").iterdir())
     assert_no_secret_in(tmp_path)

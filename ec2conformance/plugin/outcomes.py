@@ -17,7 +17,7 @@ import pytest
 from ec2conformance import golden
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.plugin.parallel import WORKER_OUTPUT, is_controller, is_worker, merge_into
-from ec2conformance.report import RunInfo, write_reports
+from ec2conformance.report import RunInfo, group_table, write_reports
 from ec2conformance.state import STATE, RunState, now, state_of
 from ec2conformance.verdict import EXIT_CODES, Verdict, compare_with_baseline, decide
 
@@ -184,6 +184,21 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     _say_not_shrunk(tr, state.facts.get("not_shrunk", {}))
     if state.implements_import_instance is False:
         tr.write_line(NOT_IMPLEMENTED)
+    # The per-group table and the verdict come last, after pytest's own counts line
+    # (pytest_unconfigure).
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The console's last lines: the per-group table, then the verdict."""
+    state = config.stash.get(STATE, None)
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    if state is None or state.result is None or state.target is None or tr is None:
+        return
+    rows = {rid: {"status": r.status.value} for rid, r in state.result.requirements.items()}
+    tr.write_line("")
+    for line in group_table(rows, markdown=False):
+        tr.write_line(line)
     totals = ", ".join(f"{v} {k}" for k, v in state.result.totals().items() if v)
     mode = " (strict)" if state.target.strict else ""
     tr.write_line(
