@@ -8,6 +8,7 @@ import pytest
 from runner import run_suite
 from werkzeug.wrappers import Request, Response
 
+from ec2conformance import golden
 from ec2conformance.reference import start
 
 NOT_IMPLEMENTED = (
@@ -45,3 +46,22 @@ def test_uniform_failures_are_not_shrunk(tmp_path):
     # far fewer than the ci profile's 25 examples per test.
     tests = len(not_shrunk)
     assert summary["facts"]["requests_sent"] < tests * 10, summary["facts"]["requests_sent"]
+
+
+@pytest.mark.slow
+def test_the_same_error_for_everything_passes_only_the_error_body_checks(tmp_path):
+    # Whatever a requirement expects (a 200, a 412, another error), one error for every
+    # request meets none of it: only the checks of error bodies (group "errors") can pass.
+    with start(app=not_implemented) as server:
+        run = run_suite(
+            tmp_path,
+            f"--endpoint={server.url}",
+            "--access-key-id=AKIDUNIFORM",
+            "--secret-access-key=uniform-secret",
+        )
+    summary = run.summary
+    assert summary["verdict"] == "non-conformant", run.stdout[-3000:]
+    requirements = golden.requirements()
+    passed = [rid for rid, row in summary["requirements"].items() if row["status"] == "passed"]
+    assert all(requirements[rid].group == "errors" for rid in passed), passed
+    assert not [r for r, row in summary["requirements"].items() if row["status"] == "error"]
