@@ -33,7 +33,7 @@ from ec2conformance.strategies.invalid import INVALID
 from ec2conformance.strategies.mixed import mixed_requests
 from ec2conformance.strategies.valid import VALID_ROWS, import_instance_requests, valid_cases
 
-AZ = "us-east-1a"
+AZ = ("us-east-1a", "us-east-1b")
 FAMILIES = ("valid", "rows", "invalid", "mixed")
 
 
@@ -42,28 +42,28 @@ def family_strategies(family: str) -> list[tuple[str, Callable[[], SearchStrateg
     does)."""
     if family == "valid":
         return [
-            ("import_instance_requests", lambda: import_instance_requests(availability_zone=AZ)),
+            ("import_instance_requests", lambda: import_instance_requests(availability_zones=AZ)),
             (
                 "import_instance_requests[botocore_forms_only]",
-                lambda: import_instance_requests(availability_zone=AZ, botocore_forms_only=True),
+                lambda: import_instance_requests(availability_zones=AZ, botocore_forms_only=True),
             ),
             (
                 "valid_cases[name_resources=False]",
-                lambda: valid_cases(availability_zone=AZ, name_resources=False),
+                lambda: valid_cases(availability_zones=AZ, name_resources=False),
             ),
         ]
     if family == "rows":
         return [
-            (rid, lambda make=make: make(availability_zone=AZ))
+            (rid, lambda make=make: make(availability_zones=AZ))
             for rid, make in sorted(VALID_ROWS.items())
         ]
     if family == "invalid":
         return [
-            (rid, lambda make=make: make(availability_zone=AZ))
+            (rid, lambda make=make: make(availability_zones=AZ))
             for rid, make in sorted(INVALID.items())
         ]
     if family == "mixed":
-        return [("mixed_requests", lambda: mixed_requests(availability_zone=AZ))]
+        return [("mixed_requests", lambda: mixed_requests(availability_zones=AZ))]
     raise ValueError(family)
 
 

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -124,16 +124,16 @@ class Case:
         return "\n".join(lines)
 
     def expectation(
-        self, *, strict: bool, availability_zone: str, safe_mode: bool = False
+        self, *, strict: bool, availability_zones: Sequence[str], safe_mode: bool = False
     ) -> Expectation:
         """The outcomes the contract accepts for this request, from the oracle.
 
-        ``strict`` is ``--strict-conformance``; ``availability_zone`` the suite's zone;
+        ``strict`` is ``--strict-conformance``; ``availability_zones`` the suite's zones;
         ``safe_mode`` whether every request carries ``DryRun=true`` (the oracle judges the
         spec as given: a strategy never adds DryRun for safe mode by itself).
         """
         return expect(
-            self.spec, strict=strict, availability_zone=availability_zone, safe_mode=safe_mode
+            self.spec, strict=strict, availability_zones=availability_zones, safe_mode=safe_mode
         )
 
     def __repr__(self) -> str:

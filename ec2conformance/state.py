@@ -49,7 +49,9 @@ class Target:
 
     endpoint: str
     region: str
-    availability_zone: str
+    #: The zones valid requests name, the first the one-zone form's (``--availability-zone``):
+    #: two or more, so that an endpoint answering one constant zone fails RESP-AZ-ECHO.
+    availability_zones: tuple[str, ...]
     identities: dict[Identity, Credentials]
     strict: bool
     safe_mode: bool
@@ -59,6 +61,11 @@ class Target:
     health: Health = field(default_factory=Health)
     shrink_seconds: float = DEFAULT_SHRINK_SECONDS
     ca_bundle: Path | None = None
+
+    @property
+    def availability_zone(self) -> str:
+        """The first of :attr:`availability_zones` (the zone a single-zone request names)."""
+        return self.availability_zones[0]
 
     @property
     def has_denied_identity(self) -> bool:

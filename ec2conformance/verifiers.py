@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from botocore.exceptions import ClientError, HTTPClientError
@@ -105,10 +105,43 @@ def verify_generated(
         judge.attach_note()
 
 
-def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
+#: The echoed fields of the two "echo" requests (:func:`valid_requests`): each differs from
+#: the sample's (VMDK, 1179593728 bytes, 12 GiB, no descriptions) and from the other's, so
+#: that an endpoint answering a constant for any echoed field fails its requirement
+#: (RESP-VOLUME-ECHO, PARAM-DESCRIPTION-ECHO) on one of them at least. Platform is not
+#: among them: its only valid value is Windows.
+ECHOES: Final[tuple[dict[str, str], ...]] = (
+    {
+        "Description": "echo one: a task the conformance suite names",
+        "DiskImage__1__Description": "echo one: the system disk",
+        "DiskImage__1__Image__Format": "RAW",
+        "DiskImage__1__Image__Bytes": "5368709120",
+        "DiskImage__1__Image__ImportManifestUrl": (
+            "https://s3.amazonaws.com/echo-one-bucket/one/disk.rawmanifest.xml?Expires=1"
+        ),
+        "DiskImage__1__Volume__Size": "16",
+    },
+    {
+        "Description": "echo two: another task",
+        "DiskImage__1__Description": "echo two: a data disk",
+        "DiskImage__1__Image__Format": "VHD",
+        "DiskImage__1__Image__Bytes": "987654321",
+        "DiskImage__1__Image__ImportManifestUrl": (
+            "https://echo-two-bucket.s3.amazonaws.com/two/disk.vhdmanifest.xml?Expires=2"
+        ),
+        "DiskImage__1__Volume__Size": "3",
+    },
+)
+
+
+def valid_requests(availability_zones: Sequence[str]) -> list[tuple[str, RequestSpec]]:
     """Valid requests whose 200 answers the success checks judge: the sample, one with
-    markup in its descriptions and the suite's zone, one with leading zeros."""
+    markup in its descriptions and the suite's first zone, one with leading zeros, and two
+    "echo" requests (:data:`ECHOES`) naming the first and the last of the suite's zones, so
+    that each echoed field is sent with two distinct values, none of them the sample's
+    (RESP-AZ-ECHO: two distinct zones when the suite has two)."""
     base = sample()
+    first, last = availability_zones[0], availability_zones[-1]
     return [
         ("sample", base),
         (
@@ -116,7 +149,7 @@ def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
             base.with_params(
                 Description='import of a <Windows> & "server"',
                 DiskImage__1__Description="system disk",
-                LaunchSpecification__Placement__AvailabilityZone=availability_zone,
+                LaunchSpecification__Placement__AvailabilityZone=first,
             ),
         ),
         (
@@ -125,10 +158,17 @@ def valid_requests(availability_zone: str) -> list[tuple[str, RequestSpec]]:
                 DiskImage__1__Image__Bytes="0001179593728", DiskImage__1__Volume__Size="012"
             ),
         ),
+        *(
+            (
+                f"echo-{number}",
+                base.with_params(**echoed, LaunchSpecification__Placement__AvailabilityZone=zone),
+            )
+            for number, (echoed, zone) in enumerate(zip(ECHOES, (first, last), strict=True), 1)
+        ),
     ]
 
 
-VALID_REQUEST_NAMES = tuple(name for name, _ in valid_requests(""))
+VALID_REQUEST_NAMES = tuple(name for name, _ in valid_requests(("",)))
 
 
 def edge_requests() -> list[tuple[str, RequestSpec]]:

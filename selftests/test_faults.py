@@ -35,6 +35,7 @@ from ec2conformance.reference.faults import (
     FAULTS_BY_NAME,
     PASS_THROUGH,
     fault_table_markdown,
+    faults_by_requirement,
     start_faulty,
 )
 
@@ -102,6 +103,38 @@ def test_table_levels_match_the_contract():
             assert len(row.expected) > 1 or fault.requirement in other_alternatives
         else:
             assert row.level == fault.level, fault.name
+
+
+#: The requirements of golden/requirements.json that no endpoint can fail, each with the
+#: reason; every other requirement has a fault that fails it. None so far: every
+#: requirement judges something the endpoint answers.
+NEVER_FAILED_BY_AN_ENDPOINT: dict[str, str] = {}
+
+
+def test_every_requirement_an_endpoint_can_fail_has_a_fault():
+    """Each requirement that an endpoint can fail names at least one fault of the table
+    that fails it (the table's "Faults per requirement" counts them)."""
+    table = faults_by_requirement()
+    assert set(table) == set(golden.requirements())
+    unproven = sorted(rid for rid, faults in table.items() if not faults)
+    assert unproven == sorted(NEVER_FAILED_BY_AN_ENDPOINT)
+    for rid, faults in table.items():
+        assert all(f.requirement == rid for f in faults)
+    assert sum(len(faults) for faults in table.values()) == len(FAULTS)
+
+
+def test_every_echoed_field_has_a_constant_answer_fault():
+    """An endpoint that answers a constant for an echoed field (the sample's value, or the
+    default zone) instead of the request's is in the table, on the field's requirement."""
+    constant = {f.name: f.requirement for f in FAULTS}
+    assert constant["format-constant"] == "RESP-VOLUME-ECHO"
+    assert constant["image-size-constant"] == "RESP-VOLUME-ECHO"
+    assert constant["manifest-url-constant"] == "RESP-VOLUME-ECHO"
+    assert constant["volume-size-constant"] == "RESP-VOLUME-ECHO"
+    assert constant["disk-description-constant"] == "RESP-VOLUME-ECHO"
+    assert constant["description-not-echoed"] == "PARAM-DESCRIPTION-ECHO"
+    assert constant["zone-constant"] == "RESP-AZ-ECHO"
+    assert FAULTS_BY_NAME["zone-constant"].level == "SHOULD"
 
 
 def test_names_are_unique_and_documented():

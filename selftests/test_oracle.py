@@ -334,18 +334,28 @@ def test_naming_a_resource_adds_the_resource_codes(extra):
         assert all(o.status is None for o in e.acceptable[1:])
 
 
-def test_the_suites_own_zone_and_an_empty_zone_name_no_resource():
-    for zone in ("us-east-1a", ""):
+def test_the_suites_own_zones_and_an_empty_zone_name_no_resource():
+    for zone in ("us-east-1a", "us-east-1b", ""):
         e = expect(
             sample().plus(("LaunchSpecification.Placement.AvailabilityZone", zone)), strict=True
         )
         assert e.resources == () and e.acceptable == (SUCCESS,)
+    for zone in ("eu-west-1b", "eu-west-1c"):
+        e = expect(
+            sample().plus(("LaunchSpecification.Placement.AvailabilityZone", zone)),
+            strict=True,
+            availability_zones=("eu-west-1b", "eu-west-1c"),
+        )
+        assert e.resources == ()
+
+
+def test_a_zone_outside_the_suites_names_a_resource():
     e = expect(
-        sample().plus(("LaunchSpecification.Placement.AvailabilityZone", "eu-west-1b")),
+        sample().plus(("LaunchSpecification.Placement.AvailabilityZone", "us-east-1b")),
         strict=True,
-        availability_zone="eu-west-1b",
+        availability_zones=("us-east-1a",),
     )
-    assert e.resources == ()
+    assert e.resources == ("LaunchSpecification.Placement.AvailabilityZone",)
 
 
 def test_resource_codes_pass_where_stage_four_would():

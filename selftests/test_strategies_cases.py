@@ -10,7 +10,7 @@ from ec2conformance.model import AuthFault, Identity, RequestSpec, Signing, Wire
 from ec2conformance.oracle import SUCCESS, Outcome
 from ec2conformance.strategies.cases import FUZZ_ORACLE, Case, Fault, drop_params, put_param
 
-AZ = "us-east-1a"
+AZ = ("us-east-1a", "us-east-1b")
 BYTES = "DiskImage.1.Image.Bytes"
 
 
@@ -82,11 +82,11 @@ def test_case_is_frozen_and_compares_by_request_and_requirement():
 
 def test_expectation_comes_from_the_oracle_for_the_mode():
     valid = Case(sample(), FUZZ_ORACLE)
-    assert valid.expectation(strict=False, availability_zone=AZ).acceptable == (SUCCESS,)
-    safe = valid.expectation(strict=False, availability_zone=AZ, safe_mode=True)
+    assert valid.expectation(strict=False, availability_zones=AZ).acceptable == (SUCCESS,)
+    safe = valid.expectation(strict=False, availability_zones=AZ, safe_mode=True)
     assert safe.acceptable == (Outcome(412, "DryRunOperation"),)
     missing = Case(drop_params(sample(), "Platform"), "PARAM-PLATFORM-MISSING")
-    expectation = missing.expectation(strict=True, availability_zone=AZ)
+    expectation = missing.expectation(strict=True, availability_zones=AZ)
     assert [f.requirement for f in expectation.faults] == ["PARAM-PLATFORM-MISSING"]
     assert expectation.acceptable == (Outcome(None, "MissingParameter"),)
 

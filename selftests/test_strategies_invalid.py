@@ -26,7 +26,7 @@ from ec2conformance.strategies.mixed import MIXABLE, mixed_requests, multi_fault
 from ec2conformance.strategies.valid import VALID_ROWS
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 
-AZ = "us-east-1a"
+AZ = ("us-east-1a", "us-east-1b")
 CI = settings(settings.get_profile("ci"), max_examples=25)
 FEW = settings(settings.get_profile("ci"), max_examples=20)
 REQUIREMENTS = golden.requirements()
@@ -97,7 +97,7 @@ def test_every_strategy_takes_a_keyword_only_zone():
     for requirement, make in INVALID.items():
         with pytest.raises(TypeError):
             make(AZ)  # positional: refused
-        assert make(availability_zone="eu-west-1b") is not None, requirement
+        assert make(availability_zones=("eu-west-1b",)) is not None, requirement
 
 
 # ------------------------------------------------------------------ the oracle agrees
@@ -106,7 +106,7 @@ def test_every_strategy_takes_a_keyword_only_zone():
 @pytest.mark.parametrize("requirement", sorted(INVALID))
 def test_invalid_cases_carry_exactly_their_fault(requirement):
     @CI
-    @given(case=INVALID[requirement](availability_zone=AZ))
+    @given(case=INVALID[requirement](availability_zones=AZ))
     def check(case: Case) -> None:
         assert case.requirement == requirement
         if requirement in COMBINED:
@@ -116,7 +116,7 @@ def test_invalid_cases_carry_exactly_their_fault(requirement):
         else:
             assert case.faults == (requirement,)
         for strict in (False, True):
-            expectation = case.expectation(strict=strict, availability_zone=AZ)
+            expectation = case.expectation(strict=strict, availability_zones=AZ)
             assert not expectation.outside_contract, expectation.describe()
             found = {f.requirement for f in expectation.faults}
             assert found == set(case.faults), expectation.describe()
@@ -128,7 +128,7 @@ def test_invalid_cases_carry_exactly_their_fault(requirement):
 
 @pytest.mark.parametrize("requirement", sorted(INVALID))
 def test_invalid_strategies_vary(requirement):
-    cases = collect(INVALID[requirement](availability_zone=AZ), 30)
+    cases = collect(INVALID[requirement](availability_zones=AZ), 30)
     assert len({c.spec for c in cases}) >= 15, "fewer than 15 distinct requests of 30"
     shown = {
         (
@@ -154,7 +154,7 @@ def first(strategy: st.SearchStrategy[Any]) -> Any:
 
 @pytest.mark.parametrize("requirement", sorted(INVALID))
 def test_invalid_strategies_start_from_a_short_readable_case(requirement):
-    simplest = first(INVALID[requirement](availability_zone=AZ))
+    simplest = first(INVALID[requirement](availability_zones=AZ))
     summary = simplest.summary()
     assert "\n" not in summary and len(summary) <= 140, summary
     assert repr(simplest) == f"Case<{summary}>"
@@ -166,7 +166,7 @@ def test_invalid_strategies_start_from_a_short_readable_case(requirement):
 def test_a_failing_invalid_case_shrinks_to_a_small_request():
     # A failure that needs a GET with a launch specification shrinks to just that.
     smallest = find(
-        INVALID["DISK-BYTES-INVALID"](availability_zone=AZ),
+        INVALID["DISK-BYTES-INVALID"](availability_zones=AZ),
         lambda case: (
             case.spec.method == "GET"
             and any(n.startswith("LaunchSpecification.") for n in case.spec.names())
@@ -193,7 +193,7 @@ def outcome(client: Client, spec: RequestSpec) -> tuple[int, str | None]:
 
 
 def _judge(client: Client, case: Case, *, strict: bool) -> None:
-    expectation = case.expectation(strict=strict, availability_zone=AZ)
+    expectation = case.expectation(strict=strict, availability_zones=AZ)
     status, code = outcome(client, case.spec)
     event(f"answered {status} {code}")
     acceptable = " | ".join(str(o) for o in expectation.acceptable)
@@ -206,7 +206,7 @@ def _judge(client: Client, case: Case, *, strict: bool) -> None:
 def test_the_reference_answers_every_invalid_case_acceptably(client, requirement):
     # The reference takes the first alternative and the earliest stage: strict mode.
     @FEW
-    @given(case=INVALID[requirement](availability_zone=AZ))
+    @given(case=INVALID[requirement](availability_zones=AZ))
     def check(case: Case) -> None:
         _judge(client, case, strict=True)
 
@@ -221,11 +221,11 @@ def _stage(requirement: str) -> int:
 
 
 @CI
-@given(case=mixed_requests(availability_zone=AZ))
+@given(case=mixed_requests(availability_zones=AZ))
 def test_mixed_cases_carry_what_the_oracle_finds(case):
     assert case.requirement == FUZZ_ORACLE
     for strict in (False, True):
-        expectation = case.expectation(strict=strict, availability_zone=AZ)
+        expectation = case.expectation(strict=strict, availability_zones=AZ)
         assert not expectation.outside_contract, expectation.describe()
         assert {f.requirement for f in expectation.faults} == set(case.faults)
         assert list(case.faults) == sorted(case.faults, key=_stage)
@@ -234,7 +234,7 @@ def test_mixed_cases_carry_what_the_oracle_finds(case):
 
 
 def test_the_mixed_stream_mixes_stages():
-    cases = collect(multi_fault_requests(availability_zone=AZ), 60)
+    cases = collect(multi_fault_requests(availability_zones=AZ), 60)
     stages = [{_stage(f) for f in c.faults} for c in cases]
     assert all(len(c.faults) >= 1 for c in cases)
     assert sum(len(s) >= 2 for s in stages) >= 45, "fewer than 45 of 60 mix stages"
@@ -242,11 +242,11 @@ def test_the_mixed_stream_mixes_stages():
     covered = {f for c in cases for f in c.faults}
     assert len(covered) >= 15, sorted(covered)
     assert set().union(*stages) == {1, 2, 3, 4, 5, 6}
-    assert any(not c.faults for c in collect(mixed_requests(availability_zone=AZ), 20))
+    assert any(not c.faults for c in collect(mixed_requests(availability_zones=AZ), 20))
 
 
 def test_the_mixed_stream_combines_most_mixable_requirements():
-    cases = collect(multi_fault_requests(availability_zone=AZ), 150)
+    cases = collect(multi_fault_requests(availability_zones=AZ), 150)
     combined = {f for c in cases if len(c.faults) >= 2 for f in c.faults}
     combined |= {"PERM-DENIED"} if "PERM-DRYRUN-DENIED" in combined else set()
     missing = set(MIXABLE) - combined
@@ -254,10 +254,10 @@ def test_the_mixed_stream_combines_most_mixable_requirements():
 
 
 def test_mixed_cases_shrink_to_a_short_readable_case():
-    simplest = first(multi_fault_requests(availability_zone=AZ))
+    simplest = first(multi_fault_requests(availability_zones=AZ))
     assert len(simplest.faults) == 2
     smallest = find(
-        multi_fault_requests(availability_zone=AZ),
+        multi_fault_requests(availability_zones=AZ),
         lambda case: len({_stage(f) for f in case.faults}) >= 3,
         settings=settings(settings.get_profile("ci"), max_examples=300),
     )
@@ -269,7 +269,7 @@ def test_mixed_cases_shrink_to_a_short_readable_case():
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 def test_the_reference_answers_the_mixed_stream_acceptably(client, strict):
     @settings(settings.get_profile("ci"), max_examples=60)
-    @given(case=mixed_requests(availability_zone=AZ))
+    @given(case=mixed_requests(availability_zones=AZ))
     def check(case: Case) -> None:
         _judge(client, case, strict=strict)
 
@@ -296,13 +296,13 @@ def test_derived_faults_carry_exactly_their_requirement(requirement):
     request the derived generator makes breaks that requirement, by the oracle."""
     derived = derived_fault_table({r: f for r, f in FAULTS.items() if r != requirement})
     assert set(derived) == {requirement}
-    strategy = invalid_requests(requirement, availability_zone=AZ, generator=derived[requirement])
+    strategy = invalid_requests(requirement, availability_zones=AZ, generator=derived[requirement])
 
     @CI
     @given(case=strategy)
     def check(case: Case) -> None:
         assert case.faults == (requirement,)
-        expectation = case.expectation(strict=False, availability_zone=AZ)
+        expectation = case.expectation(strict=False, availability_zones=AZ)
         found = {f.requirement for f in expectation.faults}
         assert found == {requirement}, expectation.describe()
 

@@ -39,7 +39,7 @@ from ec2conformance.strategies.valid import (
 from ec2conformance.wire import encode_form, encode_query, to_wire_params
 from ec2conformance.xmlsafe import error_code, parse_untrusted
 
-AZ = "us-east-1a"
+AZ = ("us-east-1a", "us-east-1b")
 CI = settings(settings.get_profile("ci"), max_examples=25)
 FEW = settings(settings.get_profile("ci"), max_examples=15)
 EC2 = botocore.session.get_session().get_service_model("ec2")
@@ -134,13 +134,13 @@ def botocore_body(api: dict[str, Any]) -> bytes:
 
 
 @CI
-@given(api=botocore_parameter_sets(availability_zone=AZ))
+@given(api=botocore_parameter_sets(availability_zones=AZ))
 def test_botocore_parameter_sets_pass_validation_and_encode_like_botocore(api):
     assert encode_form(to_wire_params(api)) == botocore_body(api)
 
 
 @CI
-@given(spec=import_instance_requests(availability_zone=AZ, botocore_forms_only=True))
+@given(spec=import_instance_requests(availability_zones=AZ, botocore_forms_only=True))
 def test_botocore_forms_are_exactly_what_botocore_sends(spec):
     api = api_params_of(spec.params)
     assert to_wire_params(api) == spec.params
@@ -157,19 +157,19 @@ def _resource_outcomes_only(expectation) -> bool:
 
 
 @CI
-@given(spec=import_instance_requests(availability_zone=AZ, name_resources=False))
+@given(spec=import_instance_requests(availability_zones=AZ, name_resources=False))
 def test_valid_requests_without_resources_expect_200_only(spec):
     for strict in (False, True):
-        expectation = expect(spec, strict=strict, availability_zone=AZ)
+        expectation = expect(spec, strict=strict, availability_zones=AZ)
         assert expectation.valid, expectation.describe()
         assert not expectation.faults
         assert expectation.acceptable == (SUCCESS,), expectation.describe()
 
 
 @CI
-@given(spec=import_instance_requests(availability_zone=AZ))
+@given(spec=import_instance_requests(availability_zones=AZ))
 def test_valid_requests_expect_200_or_a_missing_resource(spec):
-    expectation = expect(spec, strict=True, availability_zone=AZ)
+    expectation = expect(spec, strict=True, availability_zones=AZ)
     assert expectation.valid and not expectation.faults, expectation.describe()
     assert SUCCESS in expectation.acceptable
     assert _resource_outcomes_only(expectation), expectation.describe()
@@ -178,7 +178,7 @@ def test_valid_requests_expect_200_or_a_missing_resource(spec):
 
 
 @CI
-@given(spec=import_instance_requests(availability_zone=AZ))
+@given(spec=import_instance_requests(availability_zones=AZ))
 def test_valid_requests_stay_inside_the_valid_domain(spec):
     # Checked here from the contract's bullets, not only through the oracle.
     assert spec.get("DryRun") in (None, "false")
@@ -193,7 +193,7 @@ def test_valid_requests_stay_inside_the_valid_domain(spec):
         assert spec.get(f"LaunchSpecification.Placement.{excluded}") is None
     assert spec.get("LaunchSpecification.Placement.AvailabilityZoneId") is None
     assert spec.get("LaunchSpecification.Placement.Tenancy") in (None, "default", "dedicated")
-    assert spec.get("LaunchSpecification.Placement.AvailabilityZone") in (None, "", AZ)
+    assert spec.get("LaunchSpecification.Placement.AvailabilityZone") in (None, "", *AZ)
     groups = [spec.get(f"LaunchSpecification.Placement.Group{k}") for k in ("Name", "Id")]
     assert None in groups
     if spec.get("LaunchSpecification.Placement.PartitionNumber") is not None:
@@ -298,11 +298,11 @@ REACHABLE: dict[str, Any] = {
 
 @pytest.mark.parametrize("what", sorted(REACHABLE))
 def test_the_valid_strategy_reaches(what):
-    reachable(import_instance_requests(availability_zone=AZ), REACHABLE[what])
+    reachable(import_instance_requests(availability_zones=AZ), REACHABLE[what])
 
 
 def test_valid_requests_shrink_to_a_small_request():
-    smallest = find(import_instance_requests(availability_zone=AZ), lambda spec: True)
+    smallest = find(import_instance_requests(availability_zones=AZ), lambda spec: True)
     assert smallest.method == "POST"
     assert [n for n in smallest.names() if n not in ("Action", "Version")] == [
         "DiskImage.1.Image.Format",
@@ -320,10 +320,10 @@ def test_valid_requests_shrink_to_a_small_request():
 @pytest.mark.parametrize("requirement", sorted(VALID_ROWS))
 def test_valid_rows_are_valid_and_exercise_their_row(requirement):
     @CI
-    @given(case=VALID_ROWS[requirement](availability_zone=AZ))
+    @given(case=VALID_ROWS[requirement](availability_zones=AZ))
     def check(case: Case) -> None:
         assert case.requirement == requirement and case.faults == ()
-        expectation = case.expectation(strict=True, availability_zone=AZ)
+        expectation = case.expectation(strict=True, availability_zones=AZ)
         assert expectation.valid and not expectation.faults, expectation.describe()
         assert SUCCESS in expectation.acceptable and _resource_outcomes_only(expectation)
         if requirement == "PARAM-DESCRIPTION-ECHO" and case.spec.get("Description") is None:
@@ -335,7 +335,7 @@ def test_valid_rows_are_valid_and_exercise_their_row(requirement):
 
 def test_description_echo_covers_an_absent_description():
     case = Case(sample(), "PARAM-DESCRIPTION-ECHO")
-    expectation = case.expectation(strict=False, availability_zone=AZ)
+    expectation = case.expectation(strict=False, availability_zones=AZ)
     assert "PARAM-DESCRIPTION-ECHO" in expectation.exercises
 
 
@@ -358,13 +358,13 @@ def test_a_post_body_under_64_kib_is_inside_the_contract():
         params.append((f"LaunchSpecification.GroupId.{i}", " " * 155 + fat * 100))
     spec = RequestSpec(params=tuple(params))
     assert len(encode_form(spec.params)) <= 64 * 1024
-    expectation = expect(spec, strict=False, availability_zone=AZ)
+    expectation = expect(spec, strict=False, availability_zones=AZ)
     assert not expectation.outside_contract, expectation.outside_reasons
 
 
 def test_valid_rows_vary():
     for requirement, make in VALID_ROWS.items():
-        cases = collect(make(availability_zone=AZ), 30)
+        cases = collect(make(availability_zones=AZ), 30)
         assert len({c.spec for c in cases}) >= 10, requirement
 
 
@@ -384,11 +384,11 @@ def outcome(client: Client, spec: RequestSpec) -> tuple[int | None, str | None]:
 
 
 @CI
-@given(case=valid_cases(availability_zone=AZ))
+@given(case=valid_cases(availability_zones=AZ))
 def test_the_reference_accepts_every_valid_request(client, case):
     # 200; a request naming a resource may also get the contract's NotFound answer.
     assert case.requirement == FUZZ_ORACLE
-    expectation = case.expectation(strict=True, availability_zone=AZ)
+    expectation = case.expectation(strict=True, availability_zones=AZ)
     status, code = outcome(client, case.spec)
     assert expectation.accepts(status, code), f"{status} {code}\n{case.describe()}"
     if not expectation.resources:
@@ -398,9 +398,9 @@ def test_the_reference_accepts_every_valid_request(client, case):
 @pytest.mark.parametrize("requirement", sorted(VALID_ROWS))
 def test_the_reference_accepts_every_valid_row(client, requirement):
     @FEW
-    @given(case=VALID_ROWS[requirement](availability_zone=AZ))
+    @given(case=VALID_ROWS[requirement](availability_zones=AZ))
     def check(case: Case) -> None:
-        expectation = case.expectation(strict=True, availability_zone=AZ)
+        expectation = case.expectation(strict=True, availability_zones=AZ)
         status, code = outcome(client, case.spec)
         assert expectation.accepts(status, code), f"{status} {code}\n{case.describe()}"
         if not expectation.resources:

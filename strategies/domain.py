@@ -15,6 +15,7 @@ from ec2conformance import golden
 
 __all__ = [
     "DEFAULT_AVAILABILITY_ZONE",
+    "DEFAULT_AVAILABILITY_ZONES",
     "DOMAIN",
     "ENUMS",
     "GIB",
@@ -46,8 +47,14 @@ LIMITS: Final[Mapping[str, int]] = DOMAIN["limits"]
 #: The value syntax: regular expressions, the boolean words, the XML character ranges.
 VALUE_SYNTAX: Final[Mapping[str, Any]] = DOMAIN["value_syntax"]
 
-#: The zone a strategy names when it is not given one.
-DEFAULT_AVAILABILITY_ZONE: Final = "us-east-1a"
+#: The suite's zones, as strategies take them (``availability_zones=``): every zone a valid
+#: request may name (``--availability-zones``), the first one first.
+Zones = tuple[str, ...]
+#: The zones a strategy names when it is not given them: two, so that an endpoint that
+#: answers one constant zone whatever the request names is caught.
+DEFAULT_AVAILABILITY_ZONES: Final[Zones] = ("us-east-1a", "us-east-1b")
+#: The first of them (the zone an endpoint in us-east-1 might answer by default).
+DEFAULT_AVAILABILITY_ZONE: Final = DEFAULT_AVAILABILITY_ZONES[0]
 #: ``Image.Bytes`` per ``Volume.Size`` unit (GiB).
 GIB: Final = int(DOMAIN["image_bytes_per_size_unit"])
 #: The largest ``Volume.Size`` of the valid domain.

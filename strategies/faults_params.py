@@ -24,7 +24,7 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance.model import Identity, RequestSpec
 from ec2conformance.strategies.cases import Fault, put_param
-from ec2conformance.strategies.domain import ENUMS, LAUNCH, MAX_TEXT, PLACEMENT
+from ec2conformance.strategies.domain import ENUMS, LAUNCH, MAX_TEXT, PLACEMENT, Zones
 from ec2conformance.strategies.faults_common import (
     FaultGenerator,
     first_disk,
@@ -121,24 +121,24 @@ def list_index_faults(base: RequestSpec) -> SearchStrategy[Fault]:
     return _LIST_INDEX_FAULTS
 
 
-def text_faults(base: RequestSpec, *, availability_zone: str) -> SearchStrategy[Fault]:
+def text_faults(base: RequestSpec, *, availability_zones: Zones) -> SearchStrategy[Fault]:
     """PARAM-TEXT-INVALID: ``Description``, the disk's ``Description`` or
     ``Placement.AvailabilityZone`` with a character XML cannot carry."""
-    return _text_faults(first_disk(base), availability_zone)
+    return _text_faults(first_disk(base), availability_zones)
 
 
 @lru_cache(maxsize=256)
-def _zone_texts(availability_zone: str) -> SearchStrategy[str]:
-    return non_xml_texts(valid=st.just(availability_zone), max_size=MAX_TEXT)
+def _zone_texts(availability_zones: Zones) -> SearchStrategy[str]:
+    return non_xml_texts(valid=st.sampled_from(availability_zones), max_size=MAX_TEXT)
 
 
 @lru_cache(maxsize=256)
-def _text_faults(disk: str, availability_zone: str) -> SearchStrategy[Fault]:
+def _text_faults(disk: str, availability_zones: Zones) -> SearchStrategy[Fault]:
     targets = {
         "Description": (non_xml_texts(), "Description"),
         f"DiskImage.{disk}.Description": (non_xml_texts(), "disk.Description"),
         PLACEMENT + "AvailabilityZone": (
-            _zone_texts(availability_zone),
+            _zone_texts(availability_zones),
             "Placement.AvailabilityZone",
         ),
     }

@@ -1,7 +1,7 @@
 """Requests that break one requirement each: one registered strategy per requirement.
 
 :data:`INVALID` maps every requirement a request can violate to a strategy factory
-(keyword-only ``availability_zone``) of :class:`~strategies.cases.Case` objects, each
+(keyword-only ``availability_zones``) of :class:`~strategies.cases.Case` objects, each
 registered in the requirement registry (``registry.strategy_of(rid)`` is ``INVALID[rid]``,
 see ``ec2conformance/registry.py``). Each case is a valid request
 (:func:`strategies.valid.import_instance_requests`, any of its forms) with exactly ONE
@@ -32,7 +32,7 @@ from hypothesis.strategies import SearchStrategy
 from ec2conformance import registry
 from ec2conformance.model import RequestSpec
 from ec2conformance.strategies.cases import Case, Fault, drop_params
-from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONES, Zones
 from ec2conformance.strategies.faults_common import FaultGenerator
 from ec2conformance.strategies.faults_disk import DISK_FAULTS
 from ec2conformance.strategies.faults_domain import derived_fault_table
@@ -53,7 +53,7 @@ _HAND_WRITTEN: Final[dict[str, FaultGenerator]] = {
 
 #: Fault generators by requirement id: given the valid request, a strategy of faults; the
 #: hand-written ones, then those derived from ``golden/domain.json`` for the requirements
-#: without one (:mod:`strategies.faults_domain`). ``availability_zone`` reaches the ones that
+#: without one (:mod:`strategies.faults_domain`). ``availability_zones`` reaches the ones that
 #: need it through :func:`fault_strategy`.
 FAULTS: Final[dict[str, FaultGenerator]] = {
     **_HAND_WRITTEN,
@@ -74,21 +74,21 @@ def fault_strategy(
     requirement: str,
     base: RequestSpec,
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     generator: FaultGenerator | None = None,
 ) -> SearchStrategy[Fault]:
     """The faults of ``requirement`` that can be applied to ``base`` (from ``generator``,
     else from :data:`FAULTS`)."""
     make = generator or FAULTS[requirement]
     if requirement in _NEEDS_ZONE:
-        return make(base, availability_zone=availability_zone)
+        return make(base, availability_zones=availability_zones)
     return make(base)
 
 
 def invalid_requests(
     requirement: str,
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     generator: FaultGenerator | None = None,
 ) -> SearchStrategy[Case]:
     """Requests that break ``requirement`` and nothing else: a valid request
@@ -101,7 +101,7 @@ def invalid_requests(
     if generator is None and requirement not in FAULTS:
         raise KeyError(f"no invalid strategy for {requirement!r}")
 
-    requests = import_instance_requests(availability_zone=availability_zone)
+    requests = import_instance_requests(availability_zones=availability_zones)
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
@@ -110,7 +110,7 @@ def invalid_requests(
             base = drop_params(base, "DryRun")
         fault = draw(
             fault_strategy(
-                requirement, base, availability_zone=availability_zone, generator=generator
+                requirement, base, availability_zones=availability_zones, generator=generator
             )
         )
         spec = finish(fault.apply(base))
@@ -123,8 +123,8 @@ def _registered(requirement: str) -> Callable[..., SearchStrategy[Case]]:
     """The strategy factory of ``requirement`` (:func:`invalid_requests` for it, described
     by its fault generator), registered as the requirement's strategy."""
 
-    def strategy(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> SearchStrategy[Case]:
-        return invalid_requests(requirement, availability_zone=availability_zone)
+    def strategy(*, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES) -> SearchStrategy[Case]:
+        return invalid_requests(requirement, availability_zones=availability_zones)
 
     strategy.__name__ = strategy.__qualname__ = f"invalid_requests[{requirement}]"
     strategy.__doc__ = (
@@ -135,7 +135,7 @@ def _registered(requirement: str) -> Callable[..., SearchStrategy[Case]]:
 
 
 #: One registered strategy factory per requirement a request can violate (keyword-only
-#: ``availability_zone``), each giving :class:`Case` objects that carry that fault alone
+#: ``availability_zones``), each giving :class:`Case` objects that carry that fault alone
 #: (or, for AUTH-BEFORE-DRYRUN and PERM-DRYRUN-DENIED, the combination the row describes).
 INVALID: Final[dict[str, Callable[..., SearchStrategy[Case]]]] = {
     requirement: _registered(requirement) for requirement in FAULTS

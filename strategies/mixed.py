@@ -26,7 +26,7 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import golden, registry
 from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
-from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONES, Zones
 from ec2conformance.strategies.fitting import finish
 from ec2conformance.strategies.invalid import FAULTS, fault_strategy
 from ec2conformance.strategies.valid import import_instance_requests
@@ -60,7 +60,7 @@ _BOOLEANS: Final = st.booleans()
 
 def multi_fault_requests(
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     min_faults: int = 2,
     max_faults: int = 4,
     stages: tuple[int, ...] | None = None,
@@ -74,7 +74,7 @@ def multi_fault_requests(
     of the earliest stages, each the first requirement of its stage. With ``stages``, one
     fault of each of those stages exactly (and no more)."""
 
-    requests = import_instance_requests(availability_zone=availability_zone)
+    requests = import_instance_requests(availability_zones=availability_zones)
     if stages is not None:
         stage_lists: SearchStrategy[list[int]] = st.just(list(stages))
         max_faults = len(stages)
@@ -97,7 +97,7 @@ def multi_fault_requests(
         focus: list[str] = []
         notes: list[str] = []
         for requirement in chosen:
-            fault = draw(fault_strategy(requirement, spec, availability_zone=availability_zone))
+            fault = draw(fault_strategy(requirement, spec, availability_zones=availability_zones))
             if fault.aspects & touched:
                 continue
             touched |= fault.aspects
@@ -115,14 +115,16 @@ def multi_fault_requests(
 
 
 @registry.strategy(FUZZ_ORACLE)
-def mixed_requests(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> SearchStrategy[Case]:
+def mixed_requests(
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
+) -> SearchStrategy[Case]:
     """Valid requests (no faults; shrinks to these first) and requests with several
     faults from different stages (:func:`multi_fault_requests`), all with requirement
     ``FUZZ-ORACLE``: the stream FUZZ-ORACLE and the order of checks are judged on."""
-    valid = import_instance_requests(availability_zone=availability_zone).map(
+    valid = import_instance_requests(availability_zones=availability_zones).map(
         lambda spec: Case(spec, FUZZ_ORACLE, ())
     )
-    return st.one_of(valid, multi_fault_requests(availability_zone=availability_zone))
+    return st.one_of(valid, multi_fault_requests(availability_zones=availability_zones))
 
 
 _FIRST_DRAW: Final = settings(
@@ -131,13 +133,13 @@ _FIRST_DRAW: Final = settings(
 
 
 @cache
-def covering_cases(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> tuple[Case, ...]:
+def covering_cases(*, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES) -> tuple[Case, ...]:
     """One case per pair of stages of the order of checks: the simplest draw of
     :func:`multi_fault_requests` with exactly those two stages (the first requirement of
     each on the simplest valid request; a fault that would touch what the other changed is
     left out). Deterministic: Hypothesis's first derandomised draw, no database."""
     cases = []
     for pair in combinations(_STAGES, 2):
-        strategy = multi_fault_requests(availability_zone=availability_zone, stages=pair)
+        strategy = multi_fault_requests(availability_zones=availability_zones, stages=pair)
         cases.append(find(strategy, lambda _: True, settings=_FIRST_DRAW))
     return tuple(dict.fromkeys(cases))

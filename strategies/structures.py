@@ -24,7 +24,7 @@ from typing import Any, Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONE, MAX_INT32
+from ec2conformance.strategies.domain import DEFAULT_AVAILABILITY_ZONES, MAX_INT32, Zones
 from ec2conformance.strategies.fitting import fit
 from ec2conformance.strategies.text import descriptions
 from ec2conformance.strategies.values import (
@@ -96,14 +96,15 @@ _PARTITION_NUMBERS: Final = st.one_of(st.integers(0, 7), st.integers(0, MAX_INT3
 
 @cache
 def placements(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, name_resources: bool = True
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES, name_resources: bool = True
 ) -> SearchStrategy[dict[str, Any]]:
-    """A botocore-style ``Placement`` inside the valid domain: the suite's zone (or an empty
-    one, which counts as absent), a placement group by name or by id (never both) with an
-    optional partition number 0..2^31-1, a tenancy other than ``host``; every member
-    optional. No HostId, Affinity, HostResourceGroupArn, SpreadDomain or AvailabilityZoneId.
-    With ``name_resources=False`` no placement group. Shrinks towards ``{}``."""
-    zones = st.sampled_from([availability_zone, ""])
+    """A botocore-style ``Placement`` inside the valid domain: one of the suite's zones
+    (``availability_zones``) or an empty one (which counts as absent), a placement group by
+    name or by id (never both) with an optional partition number 0..2^31-1, a tenancy other
+    than ``host``; every member optional. No HostId, Affinity, HostResourceGroupArn,
+    SpreadDomain or AvailabilityZoneId. With ``name_resources=False`` no placement group.
+    Shrinks towards ``{}``."""
+    zones = st.sampled_from([*availability_zones, ""])
     names, ids, tenancy = placement_group_names(), placement_group_ids(), tenancies()
 
     @st.composite
@@ -127,7 +128,7 @@ def placements(
 
 @cache
 def launch_specifications(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE, name_resources: bool = True
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES, name_resources: bool = True
 ) -> SearchStrategy[dict[str, Any]]:
     """A botocore-style ``LaunchSpecification`` inside the valid domain; every member
     optional: Architecture, InstanceType, Monitoring, InstanceInitiatedShutdownBehavior,
@@ -145,7 +146,7 @@ def launch_specifications(
         ("InstanceType", instance_types(), False),
         (
             "Placement",
-            placements(availability_zone=availability_zone, name_resources=name_resources),
+            placements(availability_zones=availability_zones, name_resources=name_resources),
             False,
         ),
         ("Monitoring", st.booleans(), False),
@@ -175,7 +176,7 @@ def _user_data_member(data: str) -> dict[str, str]:
 @cache
 def botocore_parameter_sets(
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     name_resources: bool = True,
     method: str = "POST",
 ) -> SearchStrategy[dict[str, Any]]:
@@ -189,7 +190,7 @@ def botocore_parameter_sets(
     ``{"DiskImages": [<1-byte disk>], "Platform": "Windows"}``."""
     texts, disks, platform = descriptions(), disk_images(), platforms()
     launch = launch_specifications(
-        availability_zone=availability_zone, name_resources=name_resources
+        availability_zones=availability_zones, name_resources=name_resources
     )
 
     @st.composite

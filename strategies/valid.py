@@ -39,10 +39,11 @@ from ec2conformance import registry
 from ec2conformance.model import Params, RequestSpec, Signing, sample
 from ec2conformance.strategies.cases import FUZZ_ORACLE, Case
 from ec2conformance.strategies.domain import (
-    DEFAULT_AVAILABILITY_ZONE,
+    DEFAULT_AVAILABILITY_ZONES,
     GIB,
     MAX_LIST_INDEX,
     MAX_VOLUME_GIB,
+    Zones,
 )
 from ec2conformance.strategies.fitting import fit
 from ec2conformance.strategies.structures import botocore_parameter_sets
@@ -173,7 +174,7 @@ def http_methods() -> SearchStrategy[str]:
 @cache
 def import_instance_requests(
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     botocore_forms_only: bool = False,
     name_resources: bool = True,
 ) -> SearchStrategy[RequestSpec]:
@@ -189,14 +190,14 @@ def import_instance_requests(
     that names a resource that must exist (SubnetId, GroupName.N, GroupId.N, a placement
     group), so the only acceptable answer is 200; otherwise the oracle also accepts the
     ``.NotFound`` answers. ``Placement.AvailabilityZone``, when given, is
-    ``availability_zone`` or empty. Shrinks towards a POST of the smallest request
+    ``availability_zones`` or empty. Shrinks towards a POST of the smallest request
     (``Platform`` and one 1-byte disk image).
     """
 
     methods = http_methods()
     apis = {
         method: botocore_parameter_sets(
-            availability_zone=availability_zone, name_resources=name_resources, method=method
+            availability_zones=availability_zones, name_resources=name_resources, method=method
         )
         for method in ("POST", "GET")
     }
@@ -215,14 +216,14 @@ def import_instance_requests(
 @cache
 def valid_cases(
     *,
-    availability_zone: str = DEFAULT_AVAILABILITY_ZONE,
+    availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES,
     botocore_forms_only: bool = False,
     name_resources: bool = True,
 ) -> SearchStrategy[Case]:
     """:func:`import_instance_requests` as :class:`Case` objects (requirement
     ``FUZZ-ORACLE``, no faults)."""
     return import_instance_requests(
-        availability_zone=availability_zone,
+        availability_zones=availability_zones,
         botocore_forms_only=botocore_forms_only,
         name_resources=name_resources,
     ).map(_valid_case)
@@ -238,7 +239,7 @@ def _valid_case(spec: RequestSpec) -> Case:
 def _row(
     requirement: str,
     *,
-    availability_zone: str,
+    availability_zones: Zones,
     method: str | None = None,
     signing: Signing = Signing.HEADER,
     set_params: Mapping[str, SearchStrategy[Any]] | None = None,
@@ -246,7 +247,7 @@ def _row(
     """Valid requests of one row: top-level members set (``None`` removes), then fitted
     to the method's budget, then in contract forms."""
     chosen = st.just(method) if method is not None else http_methods()
-    apis = botocore_parameter_sets(availability_zone=availability_zone, method="POST")
+    apis = botocore_parameter_sets(availability_zones=availability_zones, method="POST")
     members = list((set_params or {}).items())
 
     @st.composite
@@ -302,21 +303,21 @@ def _sample_rows(
 
 @registry.strategy("WIRE-POST")
 def post_sample_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
 ) -> SearchStrategy[Case]:
     """WIRE-POST: the contract's sample as a POST, its parameters in any order."""
     return _sample_rows("WIRE-POST", method="POST")
 
 
 @registry.strategy("WIRE-GET")
-def get_requests(*, availability_zone: str = DEFAULT_AVAILABILITY_ZONE) -> SearchStrategy[Case]:
+def get_requests(*, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES) -> SearchStrategy[Case]:
     """WIRE-GET: valid requests as a GET, fitted to its URL, in any contract form."""
-    return _row("WIRE-GET", availability_zone=availability_zone, method="GET")
+    return _row("WIRE-GET", availability_zones=availability_zones, method="GET")
 
 
 @registry.strategy("WIRE-UTF8")
 def utf8_sample_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
 ) -> SearchStrategy[Case]:
     """WIRE-UTF8: the sample, POST or GET, with a description that is hard to carry
     (:func:`~strategies.text.utf8_descriptions`)."""
@@ -325,12 +326,12 @@ def utf8_sample_requests(
 
 @registry.strategy("AUTH-QUERY-SIGNATURE")
 def query_signed_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
 ) -> SearchStrategy[Case]:
     """AUTH-QUERY-SIGNATURE: valid requests as a GET signed in the query string."""
     return _row(
         "AUTH-QUERY-SIGNATURE",
-        availability_zone=availability_zone,
+        availability_zones=availability_zones,
         method="GET",
         signing=Signing.QUERY,
     )
@@ -338,19 +339,19 @@ def query_signed_requests(
 
 @registry.strategy("PERM-DRYRUN-FALSE")
 def dry_run_false_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
 ) -> SearchStrategy[Case]:
     """PERM-DRYRUN-FALSE: valid requests, POST or GET, with ``DryRun=false``."""
     return _row(
         "PERM-DRYRUN-FALSE",
-        availability_zone=availability_zone,
+        availability_zones=availability_zones,
         set_params={"DryRun": st.just(False)},
     )
 
 
 @registry.strategy("PARAM-DESCRIPTION-ECHO")
 def description_echo_requests(
-    *, availability_zone: str = DEFAULT_AVAILABILITY_ZONE
+    *, availability_zones: Zones = DEFAULT_AVAILABILITY_ZONES
 ) -> SearchStrategy[Case]:
     """PARAM-DESCRIPTION-ECHO: the sample as a POST, without a ``Description`` (shrinks to
     it) or with any valid one (:func:`~strategies.text.descriptions`)."""
@@ -363,7 +364,7 @@ def description_echo_requests(
 
 #: The rows whose request is valid, each with its registered strategy of varied
 #: :class:`Case` objects (no faults; ``requirement`` is the row). Keyword-only
-#: ``availability_zone``.
+#: ``availability_zones``.
 VALID_ROWS: Final[dict[str, Callable[..., SearchStrategy[Case]]]] = {
     "WIRE-POST": post_sample_requests,
     "WIRE-GET": get_requests,

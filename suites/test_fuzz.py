@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.generated]
 @pytest.mark.parametrize("requirement", [param(rid, rid, "generated") for rid in sorted(GENERATED)])
 def test_generated_requests_get_the_rows_outcome(requirement, judge, target, fuzz):
     """Generated requests of one requirement, each judged by the oracle and the checks."""
-    strategy = GENERATED[requirement](availability_zone=target.availability_zone)
+    strategy = GENERATED[requirement](availability_zones=target.availability_zones)
     verify_generated(judge, fuzz, strategy, key=requirement)
 
 
@@ -46,23 +46,23 @@ def test_mixed_stream_gets_the_oracles_outcomes(judge, target, fuzz):
     """Valid and multi-fault requests: every outcome is one the oracle accepts."""
     mixed = registry.entry(FUZZ_ORACLE).strategy
     assert mixed is not None
-    zone = target.availability_zone
+    zones = target.availability_zones
     verify_generated(
         judge,
         fuzz,
-        mixed(availability_zone=zone),
+        mixed(availability_zones=zones),
         key=FUZZ_ORACLE,
         row=False,
-        explicit=covering_cases(availability_zone=zone),
+        explicit=covering_cases(availability_zones=zones),
     )
 
 
-PLAIN = [name for name, _ in valid_requests("")] + [name for name, _ in edge_requests()]
+PLAIN = [name for name, _ in valid_requests(("",))] + [name for name, _ in edge_requests()]
 
 
 @pytest.mark.parametrize("variant", [param("FUZZ-NO-SERVER-ERROR", n, n) for n in PLAIN])
 def test_valid_request_gets_no_server_error(variant, judge, target):
     """Plain valid requests, and those at the edges of the domain, are answered in time,
     with XML, without a 5xx, and as the oracle says."""
-    requests = dict(valid_requests(target.availability_zone) + edge_requests())
+    requests = dict(valid_requests(target.availability_zones) + edge_requests())
     verify_exchange(judge, "FUZZ-NO-SERVER-ERROR", requests[variant])

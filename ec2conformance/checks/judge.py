@@ -209,7 +209,7 @@ class Judge:
         expectation = oracle.expect(
             spec,
             strict=self.target.strict,
-            availability_zone=self.target.availability_zone,
+            availability_zones=self.target.availability_zones,
             safe_mode=self.target.safe_mode,
         )
         exchange = self.send(spec)

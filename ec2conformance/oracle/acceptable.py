@@ -3,6 +3,7 @@ acceptable outcomes, the rows that describe the request as a whole, and :func:`e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ec2conformance.model import ACTION, API_VERSION, SAMPLE_PARAMS, Identity, RequestSpec, Signing
@@ -104,11 +105,11 @@ def _as_sent(spec: RequestSpec, safe_mode: bool) -> RequestSpec:
     return spec
 
 
-def _walk(spec: RequestSpec, availability_zone: str) -> Finder:
+def _walk(spec: RequestSpec, availability_zones: Sequence[str]) -> Finder:
     """Every fault of ``spec``, in the order of checks, and what lies outside."""
     # Empty pairs (``&&``, a trailing ``&``) are ignored.
     pairs = [(n, v) for n, v in spec.params if (n, v) != ("", "")]
-    finder = Finder(spec, availability_zone)
+    finder = Finder(spec, tuple(availability_zones))
     authentication(finder)
     envelope(finder, pairs)
     known = names(finder, pairs)
@@ -121,19 +122,19 @@ def expect(
     spec: RequestSpec,
     *,
     strict: bool,
-    availability_zone: str = "us-east-1a",
+    availability_zones: Sequence[str] = ("us-east-1a", "us-east-1b"),
     safe_mode: bool = False,
 ) -> Expectation:
     """The acceptable outcomes of ``spec`` and the requirement each fault belongs to.
 
     ``strict`` is ``--strict-conformance`` (the earliest stage wins, alternatives narrow to
-    the first). ``availability_zone`` is the suite's zone (naming another is naming a
-    resource). In ``safe_mode`` the request is judged as safe mode sends it: with exactly
+    the first). ``availability_zones`` are the suite's zones (naming another is
+    naming a resource). In ``safe_mode`` the request is judged as safe mode sends it: with exactly
     ``DryRun=true`` (appended, or replacing another DryRun value); see also
     :meth:`Expectation.inconclusive_in_safe_mode`.
     """
     spec = _as_sent(spec, safe_mode)
-    finder = _walk(spec, availability_zone)
+    finder = _walk(spec, availability_zones)
     faults = sorted(finder.faults, key=lambda f: f.stage)
     described_by_a_row = any(f.stage <= 4 for f in faults)
     outside_reasons = list(finder.outside)

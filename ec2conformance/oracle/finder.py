@@ -18,7 +18,7 @@ class Finder:
     """Walks one request and collects its faults, domain violations and outside items."""
 
     spec: RequestSpec
-    availability_zone: str
+    availability_zones: tuple[str, ...]  # the suite's zones: naming another names a resource
     faults: list[Fault] = field(default_factory=list)
     domain: list[str] = field(default_factory=list)  # beyond the valid domain (bulleted)
     outside: list[str] = field(default_factory=list)  # the other "Outside the contract" items

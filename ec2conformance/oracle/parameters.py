@@ -118,7 +118,7 @@ def _value(finder: Finder, name: str, value: str, rules: Rules) -> None:
         return
     resource = rules.get("resource")
     if resource == "another-zone":
-        if value and value != finder.availability_zone and xml_legal(value):
+        if value and value not in finder.availability_zones and xml_legal(value):
             finder.resources.append(name)
     elif resource:
         finder.resources.append(name)

@@ -98,6 +98,14 @@ def _existing_file(option: str) -> Callable[[str], Path]:
     return convert
 
 
+def _zones(text: str) -> tuple[str, ...]:
+    """``--availability-zones``: comma-separated, non-empty, each once."""
+    zones = tuple(dict.fromkeys(z.strip() for z in text.split(",") if z.strip()))
+    if not zones:
+        raise argparse.ArgumentTypeError("--availability-zones needs at least one zone")
+    return zones
+
+
 _FLAG: dict[str, Any] = {"action": "store_true", "default": False}
 
 OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -128,7 +136,15 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         {"help": "an identity with valid credentials but no permission for ImportInstance"},
     ),
     ("--denied-secret-access-key", {"help": "the denied identity's secret"}),
-    ("--availability-zone", {"help": "the zone valid requests name (<region>a)"}),
+    (
+        "--availability-zones",
+        {
+            "type": _zones,
+            "help": "comma-separated zones valid requests name, two or more so that a "
+            "constant answer is caught (<region>a,<region>b)",
+        },
+    ),
+    ("--availability-zone", {"help": "one zone valid requests name (the one-zone form)"}),
     (
         "--strict-conformance",
         {

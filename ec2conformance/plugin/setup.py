@@ -136,6 +136,15 @@ class _Start:
             identities[Identity.DENIED] = denied
         return identities
 
+    def availability_zones(self, region: str) -> tuple[str, ...]:
+        """``--availability-zones``, else the one zone of ``--availability-zone``, else
+        ``<region>a,<region>b``."""
+        zones: tuple[str, ...] | None = self.option("availability_zones")
+        if zones:
+            return zones
+        one = self.option("availability_zone")
+        return (one,) if one else (f"{region}a", f"{region}b")
+
     def target(self) -> Target:
         endpoint = self.option("endpoint")
         if endpoint is None and will_hand_out_tests(self.config):
@@ -158,7 +167,7 @@ class _Start:
         return Target(
             endpoint=endpoint,
             region=region,
-            availability_zone=self.option("availability_zone") or f"{region}a",
+            availability_zones=self.availability_zones(region),
             identities=identities,
             strict=self.option("strict_conformance"),
             safe_mode=self.option("safe_mode") or (off_loopback and not allow_mutating),

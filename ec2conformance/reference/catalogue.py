@@ -155,6 +155,13 @@ def model_data(golden: Path = GOLDEN) -> ModelData:
 
 
 @cache
+def requirement_levels(golden: Path = GOLDEN) -> Mapping[str, str]:
+    """Each requirement id's level (``golden/requirements.json``, in its order), read once."""
+    data = _read_json(golden / "requirements.json")
+    return {entry["id"]: entry["level"] for entry in data["requirements"]}
+
+
+@cache
 def requirement_groups(golden: Path = GOLDEN) -> Mapping[str, str]:
     """Each requirement id's group (``golden/requirements.json``), read once."""
     data = _read_json(golden / "requirements.json")

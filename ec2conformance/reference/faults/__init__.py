@@ -43,6 +43,7 @@ from typing import Final
 
 from .. import RunningServer, start
 from ..app import ReferenceConfig, make_app
+from ..catalogue import requirement_levels
 from . import auth, disk, errors, fuzz, launch, lifecycle, lists, params, permission, response, wire
 from .behaviours import forward
 from .call import Call
@@ -62,6 +63,7 @@ __all__ = [
     "FaultyApp",
     "Reply",
     "fault_table_markdown",
+    "faults_by_requirement",
     "faulty_app",
     "start_faulty",
 ]
@@ -122,6 +124,9 @@ def start_faulty(
     return start(host, port, app=faulty_app(name, config), log_requests=log_requests)
 
 
+_LEVELS: Final = ("MUST", "SHOULD", "ALTERNATIVE")
+
+
 def fault_table_markdown() -> str:
     """The table of faults as a markdown document (``selftests/FAULTS.md``)."""
     lines = [
@@ -138,10 +143,7 @@ def fault_table_markdown() -> str:
         "with the requirement passed, and non-conformant with `--strict-conformance`.",
         "",
         f"{len(FAULTS)} faults: "
-        + ", ".join(
-            f"{sum(f.level == level for f in FAULTS)} {level}"
-            for level in ("MUST", "SHOULD", "ALTERNATIVE")
-        )
+        + ", ".join(f"{sum(f.level == level for f in FAULTS)} {level}" for level in _LEVELS)
         + ".",
         "",
         "| fault | requirement | level | description |",
@@ -150,4 +152,33 @@ def fault_table_markdown() -> str:
     for fault in FAULTS:
         description = fault.description.replace("|", "\\|")
         lines.append(f"| `{fault.name}` | {fault.requirement} | {fault.level} | {description} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *_per_requirement_markdown()]) + "\n"
+
+
+def faults_by_requirement() -> dict[str, list[Fault]]:
+    """Every requirement of ``golden/requirements.json`` (in its order) with the faults that
+    fail it: a MUST fault by default, a SHOULD or ALTERNATIVE fault with
+    ``--strict-conformance``. A requirement no fault fails has an empty list."""
+    table: dict[str, list[Fault]] = {rid: [] for rid in requirement_levels()}
+    for fault in FAULTS:
+        table[fault.requirement].append(fault)
+    return table
+
+
+def _per_requirement_markdown() -> list[str]:
+    table = faults_by_requirement()
+    proven = sum(bool(faults) for faults in table.values())
+    lines = [
+        "## Faults per requirement",
+        "",
+        "How many faults of the table prove that each requirement can fail (a MUST fault fails "
+        "it by default, a SHOULD or ALTERNATIVE fault with `--strict-conformance`): "
+        f"{proven} of {len(table)} requirements have at least one.",
+        "",
+        "| requirement | level | faults | of which MUST / SHOULD / ALTERNATIVE |",
+        "|---|---|---|---|",
+    ]
+    for rid, faults in table.items():
+        counts = " / ".join(str(sum(f.level == level for f in faults)) for level in _LEVELS)
+        lines.append(f"| {rid} | {requirement_levels()[rid]} | {len(faults)} | {counts} |")
+    return lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ec2conformance.model import API_VERSION
+from ec2conformance.model import API_VERSION, SAMPLE_MANIFEST_URL
 
 from .behaviours import IMPORT, ITEM, TASK, Edit, answer, imported, leaf
 from .call import Call
@@ -164,6 +164,71 @@ def _zone_is_region(root: etree._Element, call: Call, endpoint: Endpoint) -> Non
     zone = path(root, *ITEM, "availabilityZone")
     if zone is not None:
         zone.text = endpoint.app.config.region
+
+
+# An endpoint that answers a constant instead of echoing the request: the constant is the
+# sample's value (or the first of the field's domain), so the sample alone would not see it.
+
+GROUP.fault(
+    "format-constant",
+    "RESP-VOLUME-ECHO",
+    "MUST",
+    "image/format is always VMDK (the sample's), whatever Image.Format says.",
+    imported(leaf(*ITEM, "image", "format", change=lambda t: "VMDK")),
+    selects="response",
+)
+
+GROUP.fault(
+    "image-size-constant",
+    "RESP-VOLUME-ECHO",
+    "MUST",
+    "image/size is always the sample's 1179593728, whatever Image.Bytes says.",
+    imported(leaf(*ITEM, "image", "size", change=lambda t: "1179593728")),
+    selects="response",
+)
+
+GROUP.fault(
+    "manifest-url-constant",
+    "RESP-VOLUME-ECHO",
+    "MUST",
+    "image/importManifestUrl is always the sample's, whatever ImportManifestUrl says.",
+    imported(leaf(*ITEM, "image", "importManifestUrl", change=lambda t: SAMPLE_MANIFEST_URL)),
+    selects="response",
+)
+
+GROUP.fault(
+    "volume-size-constant",
+    "RESP-VOLUME-ECHO",
+    "MUST",
+    "volume/size is always the sample's 12, whatever Volume.Size says.",
+    imported(leaf(*ITEM, "volume", "size", change=lambda t: "12")),
+    selects="response",
+)
+
+GROUP.fault(
+    "disk-description-constant",
+    "RESP-VOLUME-ECHO",
+    "MUST",
+    "The volume's description is always empty (the sample's), whatever DiskImage.N.Description"
+    " says.",
+    imported(leaf(*ITEM, "description", change=lambda t: None)),
+    selects="response",
+)
+
+
+@GROUP.fault(
+    "zone-constant",
+    "RESP-AZ-ECHO",
+    "SHOULD",
+    "The volume's availabilityZone is always the default zone (<region>a), whatever "
+    "Placement.AvailabilityZone says.",
+    selects="response",
+)
+@imported
+def _zone_constant(root: etree._Element, call: Call, endpoint: Endpoint) -> None:
+    zone = path(root, *ITEM, "availabilityZone")
+    if zone is not None:
+        zone.text = endpoint.app.config.default_availability_zone
 
 
 GROUP.fault(

@@ -26,6 +26,20 @@ def _get_refused(call: Call, endpoint: Endpoint) -> Reply:
     return endpoint.forward(call)
 
 
+@GROUP.fault(
+    "post-action-first-only",
+    "WIRE-POST",
+    "MUST",
+    "A POST body is read for Action in its first pair only: a body that does not begin with "
+    "Action gets MissingAction.",
+)
+def _post_action_first_only(call: Call, endpoint: Endpoint) -> Reply:
+    first = (call.params or (("", ""),))[0][0]
+    if call.request.method == "POST" and call.is_import and first != "Action":
+        return endpoint.error(Code.MISSING_ACTION, "The request must contain an Action.")
+    return endpoint.forward(call)
+
+
 GROUP.fault(
     "no-action-defaults",
     "WIRE-NO-ACTION",
