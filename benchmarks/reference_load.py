@@ -24,7 +24,6 @@ self-test ``selftests/test_reference_load.py`` checks a smaller load, untimed.
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import socket
 import statistics
@@ -46,6 +45,7 @@ if str(ROOT) not in sys.path:
 from ec2conformance.client import Client  # noqa: E402
 from ec2conformance.model import Identity, RequestSpec, sample  # noqa: E402
 from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
+from ec2conformance.reference.process import launch  # noqa: E402
 
 NAMESPACE = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
 IDENTITIES = {Identity.PERMITTED: PERMITTED, Identity.DENIED: DENIED}
@@ -283,29 +283,11 @@ def process_status(pid: int) -> tuple[int, int, int]:
 
 
 def spawn(workers: int) -> tuple[subprocess.Popen[str], str, int]:
-    """A reference endpoint process: it, its URL and its port."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ec2conformance.reference",
-            "--port",
-            "0",
-            "--workers",
-            str(workers),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"the reference did not start: {line!r}")
-    return process, match.group(0), int(match.group(1))
+    """A reference endpoint process: it, its URL and its port (its stderr kept, to be read
+    when it stops)."""
+    command = [sys.executable, "-m", "ec2conformance.reference", "--port", "0"]
+    process, url = launch([*command, "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE)
+    return process, url, int(url.rsplit(":", 1)[1])
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[int, str]:

@@ -22,7 +22,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import re
 import shlex
 import statistics
 import subprocess
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
 from ec2conformance.client import Client  # noqa: E402
 from ec2conformance.model import Identity, RequestSpec, sample  # noqa: E402
 from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
+from ec2conformance.reference.process import launch  # noqa: E402
 
 BARE_BODY = b"<?xml version='1.0' encoding='UTF-8'?><ok/>"
 
@@ -82,16 +82,7 @@ def serve_bare(own_server: bool) -> None:
 
 def spawn(command: Sequence[str]) -> tuple[subprocess.Popen[str], str]:
     """Start a server process and read its URL from its first line."""
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"server did not start: {line!r}")
-    return process, match.group(0)
+    return launch(command, cwd=ROOT)
 
 
 def prepared(url: str) -> list[tuple[str, requests.PreparedRequest, int]]:

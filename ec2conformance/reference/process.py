@@ -12,14 +12,16 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["ReferenceProcess", "start_process"]
+__all__ = ["ReferenceProcess", "launch", "start_process"]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 _URL = re.compile(r"http://127\.0\.0\.1:\d+")
@@ -78,14 +80,36 @@ def start_process(host: str = "127.0.0.1", *, startup_timeout: float = 60.0) -> 
     path = [_PACKAGE_PARENT, *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     command = [sys.executable, "-m", "ec2conformance.reference", "--host", host, "--port", "0"]
+    child, url = launch(
+        command, env=env, preexec_fn=_die_with_parent, startup_timeout=startup_timeout
+    )
+    # Its remaining lines (identities) are read and dropped, so that it never blocks on
+    # a full pipe.
+    threading.Thread(target=_drain, args=(child,), daemon=True).start()
+    return ReferenceProcess(child, url)
+
+
+def launch(
+    command: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stderr: int = subprocess.DEVNULL,
+    preexec_fn: Callable[[], None] | None = None,
+    startup_timeout: float = 60.0,
+) -> tuple[subprocess.Popen[str], str]:
+    """Start ``command``, a server that names its ``http://127.0.0.1:PORT`` URL on its
+    first line of output, and wait for that line (at most ``startup_timeout`` seconds):
+    the process and the URL. RuntimeError, the process killed, if the line names none."""
     child = subprocess.Popen(
-        command,
+        list(command),
+        cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=env,
-        preexec_fn=_die_with_parent,
+        env=None if env is None else dict(env),
+        preexec_fn=preexec_fn,
     )
     assert child.stdout is not None
     timer = None
@@ -102,11 +126,8 @@ def start_process(host: str = "127.0.0.1", *, startup_timeout: float = 60.0) -> 
     if match is None:
         child.kill()
         child.wait()
-        raise RuntimeError(f"the reference endpoint did not start: {first.strip()!r}")
-    # Its remaining lines (identities) are read and dropped, so that it never blocks on
-    # a full pipe.
-    threading.Thread(target=_drain, args=(child,), daemon=True).start()
-    return ReferenceProcess(child, match.group(0))
+        raise RuntimeError(f"{shlex.join(command)} did not start: {first.strip()!r}")
+    return child, match.group(0)
 
 
 def _drain(child: subprocess.Popen[str]) -> None:
