@@ -5,7 +5,7 @@ said once, and the run stays small (ec2conformance/fuzzing.py, Judge.not_worth_s
 from __future__ import annotations
 
 import pytest
-from runner import run_suite
+from runner import SuiteRun, run_suite
 from werkzeug.wrappers import Request, Response
 
 from ec2conformance import golden
@@ -23,17 +23,21 @@ def not_implemented(request: Request) -> Response:
     return Response(NOT_IMPLEMENTED, status=501, content_type="text/xml")
 
 
-@pytest.mark.slow
-def test_uniform_failures_are_not_shrunk(tmp_path):
+def run_against_uniform(reports, *args: str) -> SuiteRun:
+    """The suite against an endpoint that answers every request 501 InternalFailure."""
     with start(app=not_implemented) as server:
-        run = run_suite(
-            tmp_path,
+        return run_suite(
+            reports,
             f"--endpoint={server.url}",
             "--access-key-id=AKIDUNIFORM",
             "--secret-access-key=uniform-secret",
-            "-m",
-            "generated",
+            *args,
         )
+
+
+@pytest.mark.slow
+def test_uniform_failures_are_not_shrunk(tmp_path):
+    run = run_against_uniform(tmp_path, "-m", "generated")
     summary = run.summary
     assert summary["verdict"] == "non-conformant", run.stdout[-3000:]
     assert summary["implements_import_instance"] is False
@@ -52,13 +56,7 @@ def test_uniform_failures_are_not_shrunk(tmp_path):
 def test_the_same_error_for_everything_passes_only_the_error_body_checks(tmp_path):
     # Whatever a requirement expects (a 200, a 412, another error), one error for every
     # request meets none of it: only the checks of error bodies (group "errors") can pass.
-    with start(app=not_implemented) as server:
-        run = run_suite(
-            tmp_path,
-            f"--endpoint={server.url}",
-            "--access-key-id=AKIDUNIFORM",
-            "--secret-access-key=uniform-secret",
-        )
+    run = run_against_uniform(tmp_path)
     summary = run.summary
     assert summary["verdict"] == "non-conformant", run.stdout[-3000:]
     requirements = golden.requirements()
