@@ -348,14 +348,14 @@ class Judge:
             return None
         failed = _outcome_key(exchange)
         plain = self.state.sample_outcome or self._learn_sample_outcome()
-        if plain is None or failed != plain or _is_success_key(plain):
+        if failed != plain or _is_success_key(plain):
             return None
         return (
             "the target answers the contract's sample request the same way "
             f"({_key_text(plain)}): a smaller case would say no more"
         )
 
-    def _learn_sample_outcome(self) -> tuple[int, str | None] | None:
+    def _learn_sample_outcome(self) -> tuple[int, str | None]:
         """Send the contract's sample (the case without any fault) once per run, to learn
         how the target answers it."""
         exchange = self.send(sample())
@@ -371,9 +371,9 @@ SAYS_NOTHING = "(a body that says nothing)"
 def _outcome_key(exchange: Exchange) -> tuple[int, str | None]:
     """An answer's status and code; a 200 whose body says nothing is keyed apart from a
     success (:func:`~ec2conformance.checks.outcome.unreadable_success`); no answer is 0."""
-    answer = Answer.read(exchange)
     if exchange.status is None:
         return (0, None)
+    answer = Answer.read(exchange)
     if exchange.status == 200 and unreadable_success(None, answer) is not None:
         return (200, SAYS_NOTHING)
     return (exchange.status, answer.code)
