@@ -45,8 +45,12 @@ def _mutated(change: Callable[[etree._Element], None]) -> bytes:
     return etree.tostring(root)
 
 
-def _compare(body: bytes, spec: RequestSpec | None = None) -> list[golden.Difference]:
-    return golden.compare_success(body, spec or sample(), availability_zone=ZONE, now=THEN)
+def _compare(
+    body: bytes, spec: RequestSpec | None = None, *, strict: bool = False
+) -> list[golden.Difference]:
+    return golden.compare_success(
+        body, spec or sample(), availability_zone=ZONE, now=THEN, strict=strict
+    )
 
 
 def _kinds(diffs: list[golden.Difference]) -> set[tuple[str, str, str]]:
@@ -176,9 +180,35 @@ MUTATIONS = {
         },
     ),
     "missing-status-message": (
+        # Empty in the golden: absent is the second alternative (contract version 3).
         _remove("conversionTask/importInstance/volumes/item/statusMessage"),
         None,
-        {("missing", "RESP-GOLDEN", f"{ITEM}/statusMessage")},
+        set(),
+    ),
+    "missing-empty-disk-description": (
+        _remove("conversionTask/importInstance/volumes/item/description"),
+        None,
+        set(),
+    ),
+    "missing-disk-description-that-was-sent": (
+        _remove("conversionTask/importInstance/volumes/item/description"),
+        WITH_DISK_DESCRIPTION,
+        {
+            ("missing", "RESP-GOLDEN", f"{ITEM}/description"),
+            ("missing", "RESP-VOLUME-ECHO", f"{ITEM}/description"),
+        },
+    ),
+    "missing-every-empty-element": (
+        lambda root: [
+            f(root)
+            for f in (
+                _remove("conversionTask/importInstance/volumes/item/statusMessage"),
+                _remove("conversionTask/importInstance/volumes/item/description"),
+                _remove("conversionTask/importInstance/description"),
+            )
+        ],
+        None,
+        set(),
     ),
     "missing-container": (
         _remove("conversionTask/importInstance/volumes/item/volume"),
@@ -325,6 +355,11 @@ MUTATIONS = {
     "description-missing": (
         _remove("conversionTask/importInstance/description"),
         None,
+        set(),
+    ),
+    "description-that-was-sent-missing": (
+        _remove("conversionTask/importInstance/description"),
+        WITH_DESCRIPTION,
         {
             ("missing", "RESP-GOLDEN", f"{TASK}/importInstance/description"),
             ("missing", "PARAM-DESCRIPTION-ECHO", f"{TASK}/importInstance/description"),
@@ -432,6 +467,32 @@ MUTATIONS = {
 def test_mutation(change, spec, expected):
     diffs = _compare(_mutated(change), spec)
     assert _kinds(diffs) == expected, golden.render_differences(diffs)
+
+
+#: Under --strict-conformance an empty element of the golden takes its first alternative:
+#: present and empty.
+STRICT_MISSING = {
+    "missing-status-message": {("missing", "RESP-GOLDEN", f"{ITEM}/statusMessage")},
+    "missing-empty-disk-description": {
+        ("missing", "RESP-GOLDEN", f"{ITEM}/description"),
+        ("missing", "RESP-VOLUME-ECHO", f"{ITEM}/description"),
+    },
+    "description-missing": {
+        ("missing", "RESP-GOLDEN", f"{TASK}/importInstance/description"),
+        ("missing", "PARAM-DESCRIPTION-ECHO", f"{TASK}/importInstance/description"),
+    },
+}
+
+
+@pytest.mark.parametrize("change", list(STRICT_MISSING))
+def test_strict_wants_empty_elements_present(change):
+    mutate, spec, _ = MUTATIONS[change]
+    diffs = _compare(_mutated(mutate), spec, strict=True)
+    assert _kinds(diffs) == STRICT_MISSING[change], golden.render_differences(diffs)
+
+
+def test_strict_changes_nothing_for_the_golden_itself():
+    assert _compare(golden.golden_response(), strict=True) == []
 
 
 def test_missing_item_reports_count_and_golden():

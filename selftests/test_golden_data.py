@@ -97,10 +97,28 @@ def test_ids_unique(name, items, key):
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
-def test_catalogue_has_62_codes_of_contract_version_2():
-    assert len(golden.catalogue()) == 62
-    assert _raw("error-catalogue.json")["contract_version"] == 2
-    assert _raw("requirements.json")["contract_version"] == 2
+def test_catalogue_has_73_codes_of_contract_version_3():
+    assert len(golden.catalogue()) == 73
+    new = [c["code"] for c in _raw("error-catalogue.json")["codes"] if c.get("since") == 3]
+    assert len(new) == 11, new
+    for name in DATA_FILES:
+        if "contract_version" in _raw(name):
+            assert _raw(name)["contract_version"] == 3, name
+
+
+def test_catalogue_matches_the_contracts_catalogue():
+    """The same codes, statuses, evidence, kinds and versions as the contract's own
+    catalogue (read from beside the checkout where it is; the descriptions are ours)."""
+    shared = CONTRACT.with_name("ec2-error-catalogue.json")
+    if not shared.is_file():
+        pytest.skip(f"the contract's catalogue is not beside the repository ({shared} is absent)")
+    keys = ("http_status", "status_evidence", "kind", "since")
+
+    def facts(codes: list) -> dict:
+        return {c["code"]: tuple(c.get(k) for k in keys) for c in codes}
+
+    theirs = facts(json.loads(shared.read_text(encoding="utf-8")))
+    assert facts(_raw("error-catalogue.json")["codes"]) == theirs
 
 
 # ------------------------------------------------------------------------ requirements

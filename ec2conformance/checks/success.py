@@ -90,7 +90,10 @@ def check_golden(seen: Seen) -> list[Problem] | None:
         else []
     )
     differences = golden.compare_success(
-        seen.exchange.response_body, seen.spec, availability_zone=seen.target.availability_zone
+        seen.exchange.response_body,
+        seen.spec,
+        availability_zone=seen.target.availability_zone,
+        strict=seen.target.strict,
     )
     problems += [
         Problem(d.requirement, f"{d.kind} at {d.path}", str(d.expected), str(d.received))

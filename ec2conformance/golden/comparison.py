@@ -128,8 +128,11 @@ def _find(root: etree._Element, path: str) -> etree._Element | None:
 class _Comparison:
     """One run of :func:`compare_success` (kept small: state for the walk)."""
 
-    def __init__(self, spec: RequestSpec, availability_zone: str, now: datetime) -> None:
+    def __init__(
+        self, spec: RequestSpec, availability_zone: str, now: datetime, *, strict: bool
+    ) -> None:
         self.spec = spec
+        self.strict = strict
         self.availability_zone = availability_zone
         self.now = now
         self.norm = normalisation()
@@ -183,15 +186,36 @@ class _Comparison:
                 expected = f"a time no earlier than {floor:%Y-%m-%dT%H:%M:%SZ}"
                 self.add(rule.requirement, path, expected, repr(text), "value")
 
-    def _judge_echo(self, rule: Rule, echo: Mapping[str, Any], path: str, text: str) -> None:
+    def _echoed(self, echo: Mapping[str, Any]) -> str | None:
+        """The request's value an echo rule compares with; None: nothing to compare."""
         value = self.spec.get(str(echo["param"]).replace("{N}", self.index))
         if value == "" and echo.get("empty_is_absent", False):
             value = None
         if value is None:
-            if echo["absent"] == "skip":
-                return
-            value = ""
-        self._compare(rule, path, value, text, echo["as"])
+            return None if echo["absent"] == "skip" else ""
+        return value
+
+    def _judge_echo(self, rule: Rule, echo: Mapping[str, Any], path: str, text: str) -> None:
+        value = self._echoed(echo)
+        if value is not None:
+            self._compare(rule, path, value, text, echo["as"])
+
+    def _expects_a_value(self, rule: Rule) -> bool:
+        """Whether ``rule`` wants some text for this request (not only an empty element)."""
+        if rule.non_empty or rule.pattern is not None or rule.required:
+            return True
+        if rule.equals is not None and rule.equals["value"] != "":
+            return True
+        return rule.echo is not None and bool(self._echoed(rule.echo))
+
+    def may_be_absent(self, golden: etree._Element, path: str) -> bool:
+        """An element empty in the golden, whose rules expect no value for this request:
+        absent is its second alternative (contract version 3); strict takes the first."""
+        if self.strict or not self.norm.empty_may_be_absent:
+            return False
+        if len(golden) or strip_white_space(golden.text or ""):
+            return False
+        return not any(self._expects_a_value(rule) for rule in self._rules(path))
 
     def _compare(self, rule: Rule, path: str, expected: str, text: str, kind: str) -> None:
         if kind == "integer":
@@ -276,7 +300,8 @@ class _Comparison:
             match = next((c for c in received if c.tag == name), None)
             child_path = f"{path}/{name}"
             if match is None:
-                self.missing(child_path, golden_has=True)
+                if not self.may_be_absent(g_child, child_path):
+                    self.missing(child_path, golden_has=True)
                 golden.remove(g_child)
             elif len(g_child) == 0:
                 self.judge_leaf(g_child, match, child_path)
@@ -353,6 +378,7 @@ def compare_success(
     *,
     availability_zone: str,
     now: datetime | None = None,
+    strict: bool = False,
 ) -> list[Difference]:
     """Compare a success body with the golden response (the requirements in
     :data:`~ec2conformance.golden.rules.COMPARE_REQUIREMENTS`), after applying
@@ -363,14 +389,16 @@ def compare_success(
     compared as text or as integers) and ``now`` (default: the current UTC time); elements
     the golden lacks are allowed where the model's ``ImportInstanceResult`` or the envelope
     defines them; what remains is compared with xmldiff, whose moves are reported as
-    RESP-GOLDEN-ORDER. ``availability_zone`` is the suite's zone, shown where the request
-    names none. Raises :class:`~ec2conformance.xmlsafe.UnsafeOrMalformedXML` for a body that
+    RESP-GOLDEN-ORDER. An element empty in the golden whose rules expect no value for
+    ``spec`` may be absent, unless ``strict`` (which takes the first alternative, present
+    and empty). ``availability_zone`` is the suite's zone, shown where the request names
+    none. Raises :class:`~ec2conformance.xmlsafe.UnsafeOrMalformedXML` for a body that
     is not well-formed (RESP-ENVELOPE's failure), and ``ValueError`` for a spec without a
     disk image (only answers to valid requests are compared).
     """
     received_root = _canonical(parse_untrusted(body))
     golden_root = _canonical(parse_untrusted(golden_response()))
-    run = _Comparison(spec, availability_zone, now or datetime.now(UTC))
+    run = _Comparison(spec, availability_zone, now or datetime.now(UTC), strict=strict)
     norm = run.norm
     if received_root.tag != norm.root:
         wanted, got = f"root <{norm.root}>", f"<{received_root.tag}>"

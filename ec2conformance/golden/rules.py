@@ -51,7 +51,9 @@ class Normalisation:
 
     ``structure`` is the requirement of an element that is missing, not in the model, or
     different from the golden where no rule judges it; ``order`` the requirement of
-    siblings out of the golden's order.
+    siblings out of the golden's order. ``empty_may_be_absent``: an element empty in the
+    golden, whose rules expect no value for the request, may also be absent (the second
+    alternative; strict takes the first, present and empty).
     """
 
     golden: str
@@ -59,6 +61,7 @@ class Normalisation:
     integer_syntax: str
     structure: str
     order: str
+    empty_may_be_absent: bool
     rules: tuple[Rule, ...]
     envelope: tuple[str, ...]
     allowed: Mapping[str, Any]
@@ -118,6 +121,7 @@ def normalisation() -> Normalisation:
         integer_syntax=data["integer_syntax"],
         structure=data["structure_requirement"],
         order=data["order_requirement"],
+        empty_may_be_absent=data["empty_elements"]["may_be_absent"],
         rules=tuple(_rule(r) for r in data["rules"]),
         envelope=tuple(beyond["envelope"]),
         allowed=_allowed(beyond),

@@ -24,7 +24,7 @@ def status_findings(code: str | None, status: int) -> list[tuple[str, str]]:
         return []
     entry = catalogue().get(code)
     if entry is None:
-        return [("ERR-CODE-KNOWN", f"{code!r} is not in the catalogue of contract version 2")]
+        return [("ERR-CODE-KNOWN", f"{code!r} is not in the catalogue of contract version 3")]
     if entry.status_evidence == "wire":
         if status != entry.http_status:
             message = f"{code} is {entry.http_status} on the wire from AWS; received {status}"
