@@ -12,6 +12,7 @@ answer is recorded in it (``error``), never raised.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -24,13 +25,14 @@ from typing import Any
 import requests
 import requests.adapters
 import urllib3.exceptions
+import urllib3.util.url
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ec2conformance.exchange import shorten
 from ec2conformance.health import Health
 from ec2conformance.signing import Headers
 
-__all__ = ["BoundedTransport", "Transfer"]
+__all__ = ["BoundedTransport", "Transfer", "sent_as_is"]
 
 _CHUNK = 64 * 1024
 # Socket timeouts are this much beyond the deadline: the watchdog is the authority.
@@ -42,6 +44,51 @@ _TRANSFER_ERRORS = (
     http.client.HTTPException,
     OSError,
 )
+
+
+# ---- URLs that are already percent-encoded
+#
+# urllib3 percent-encodes every request target it sends (``_encode_invalid_chars``, a Python
+# loop over the bytes, twice a request: once in requests' URL preparation, once in
+# ``urlopen``); for the suite's long generated queries that loop was a fifth of a
+# request's time. A component made only of characters urllib3 allows and of ``%XX``
+# escapes with upper-case hex comes out of that function unchanged, so the check below
+# returns it at once; any other component takes urllib3's own path. The self-tests
+# compare both on generated components (``selftests/test_transport_urls.py``).
+
+_urllib3_encode = urllib3.util.url._encode_invalid_chars
+_ENCODED: dict[int, tuple[object, re.Pattern[str]]] = {}
+
+
+def _encoded_pattern(allowed_chars: Any) -> re.Pattern[str]:
+    """The components that urllib3 leaves as they are, for one set of allowed characters."""
+    held = _ENCODED.get(id(allowed_chars))
+    if held is not None and held[0] is allowed_chars:
+        return held[1]
+    ascii_allowed = "".join(sorted(c for c in allowed_chars if c.isascii()))
+    pattern = re.compile(f"(?:[{re.escape(ascii_allowed)}]|%[0-9A-F]{{2}})*")
+    _ENCODED[id(allowed_chars)] = (allowed_chars, pattern)
+    return pattern
+
+
+def _encode_invalid_chars(component: str | None, allowed_chars: Any) -> str | None:
+    """urllib3's percent-encoding of a URI component, returning at once a component that
+    it would leave unchanged."""
+    if isinstance(component, str) and _encoded_pattern(allowed_chars).fullmatch(component):
+        return component
+    return _urllib3_encode(component, allowed_chars)
+
+
+urllib3.util.url._encode_invalid_chars = _encode_invalid_chars
+
+
+def sent_as_is(path_and_query: str) -> bool:
+    """Whether requests and urllib3 send this request target (``/path?query``) exactly as
+    given: every character allowed where it stands, every ``%`` an upper-case escape."""
+    path, mark, query = path_and_query.partition("?")
+    if not _encoded_pattern(urllib3.util.url._PATH_CHARS).fullmatch(path):
+        return False
+    return not mark or bool(_encoded_pattern(urllib3.util.url._QUERY_CHARS).fullmatch(query))
 
 
 @dataclass(frozen=True)
