@@ -44,6 +44,7 @@ from ec2conformance.model import Identity  # noqa: E402
 from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
 from ec2conformance.reference.process import start_process  # noqa: E402
 
+PROGRESS = re.compile(r": (\d+) requests")
 IDENTITY_OPTIONS = [
     f"--access-key-id={PERMITTED.access_key_id}",
     f"--secret-access-key={PERMITTED.secret_access_key}",
@@ -141,10 +142,15 @@ def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str]:
         elapsed = time.perf_counter() - started
         summary = json.loads((Path(tmp) / "summary.json").read_text())
         peak = int(peak_file.read_text()) / 1024
-    progress = sorted(
-        (line for line in output.splitlines() if line.startswith("fuzz ")),
-        key=lambda line: int(re.search(r": (\d+) requests", line).group(1)),
-    )
+    # Progress lines ("fuzz ...: N requests ..."), not the group table's "fuzz" row.
+    counted = [(PROGRESS.search(line), line) for line in output.splitlines()]
+    progress = [
+        line
+        for match, line in sorted(
+            ((m, line) for m, line in counted if m and line.startswith("fuzz ")),
+            key=lambda pair: int(pair[0].group(1)),
+        )
+    ]
     requests_sent = summary.get("facts", {}).get("requests_sent", 0)
     return elapsed, requests_sent, peak, shown(command[3:]), progress[-1] if progress else ""
 
