@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from runner import run_suite
 
 from ec2conformance import golden
 from ec2conformance.model import sample
 from ec2conformance.oracle import SUCCESS, expect
 from ec2conformance.oracle.contract import contract
 from ec2conformance.plugin.options import _zones
+from ec2conformance.plugin.outcomes import ONE_ZONE
 from ec2conformance.verifiers import ECHOES, VALID_REQUEST_NAMES, valid_requests
 
 ZONES = ("us-east-1a", "us-east-1b")
@@ -85,3 +87,13 @@ def test_the_zones_option_is_comma_separated_and_each_zone_once():
     assert _zones(" eu-west-3a , eu-west-3a,eu-west-3c,") == ("eu-west-3a", "eu-west-3c")
     with pytest.raises(argparse.ArgumentTypeError):
         _zones(" , ")
+
+
+def test_a_run_with_one_zone_says_what_it_cannot_catch(tmp_path):
+    """With one zone, the run's summary notes that RESP-AZ-ECHO cannot catch a constant
+    zone; with the default two it says nothing of the kind."""
+    one = run_suite(tmp_path / "one", "--availability-zone=us-east-1c", "-k", "RESP-AZ-ECHO")
+    two = run_suite(tmp_path / "two", "-k", "RESP-AZ-ECHO")
+    assert one.returncode == 0 and two.returncode == 0, one.stdout[-2000:] + two.stdout[-2000:]
+    assert ONE_ZONE in one.stdout
+    assert ONE_ZONE not in two.stdout

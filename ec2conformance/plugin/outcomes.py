@@ -166,6 +166,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = EXIT_CODES[state.result.verdict]
 
 
+ONE_ZONE = (
+    "note: one availability zone was given, so RESP-AZ-ECHO cannot tell an echo of it from an"
+    " endpoint that answers that zone whatever it is asked; give two with"
+    " --availability-zones"
+)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None or state.result is None or state.target is None:
@@ -182,6 +189,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for rid, before, after in state.baseline_comparison.better:
             tr.write_line(f"better   {rid}: {before} -> {after}")
     _say_not_shrunk(tr, state.facts.get("not_shrunk", {}))
+    if len(state.target.availability_zones) == 1:
+        tr.write_line(ONE_ZONE)
     if state.implements_import_instance is False:
         tr.write_line(NOT_IMPLEMENTED)
     # The per-group table and the verdict come last, after pytest's own counts line
