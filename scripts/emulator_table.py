@@ -54,7 +54,9 @@ def markdown(runs: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]) -
             f"{str(summary.get('implements_import_instance')).lower()}`; {_counts(summary)}.",
             "",
             "```sh",
-            str(facts.get("command", "?")),
+            f"{facts.get('command', '?')}   # which runs:",
+            f"{facts.get('emulator_command', '?')} &",
+            str(facts.get("suite_command", "?")),
             "```",
             "",
         ]

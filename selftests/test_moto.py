@@ -167,9 +167,10 @@ def emulator_facts(run: SuiteRun, seconds: float) -> dict[str, object]:
         "python": platform.python_version(),
         "seconds": round(seconds),
         "exit_status": run.returncode,
-        "command": f"python -m moto.server -H 127.0.0.1 -p PORT; ec2-conformance "
-        f"--endpoint=http://127.0.0.1:PORT --hypothesis-profile=ci "
-        f"--access-key-id={FAKE_KEY_ID} --secret-access-key={FAKE_SECRET}",
+        "command": "python selftests/test_moto.py",
+        "emulator_command": "python -m moto.server -H 127.0.0.1 -p PORT",
+        "suite_command": "ec2-conformance --endpoint=http://127.0.0.1:PORT --hypothesis-profile=ci "
+        f"--reports-dir=REPORTS --access-key-id={FAKE_KEY_ID} --secret-access-key={FAKE_SECRET}",
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
 

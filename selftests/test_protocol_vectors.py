@@ -219,10 +219,11 @@ def _lists(value: Any) -> Any:
 
 
 def _without_empty_lists(value: Any) -> Any:
-    """The params as the wire can carry them: an empty list is written as nothing at all."""
+    """The params as the wire can carry them: an empty list, and a structure left with
+    nothing in it, are written as nothing at all."""
     if isinstance(value, dict):
-        out = {k: _without_empty_lists(v) for k, v in value.items() if v != []}
-        return {k: v for k, v in out.items() if v != {} or not isinstance(value[k], list)}
+        out = {k: _without_empty_lists(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in ([], {})}
     if isinstance(value, list):
         return [_without_empty_lists(v) for v in value]
     return value
