@@ -8,8 +8,10 @@ so: the run completes, ``implements_import_instance`` is false, every requiremen
 contract appears in ``summary.json``, the verdict is ``non-conformant``, and no requirement
 is in ``error`` (that would be the suite itself breaking).
 
-``python selftests/test_moto.py`` runs the same and rewrites ``selftests/MOTO.md`` (the
-README section "Certifying an emulator") from the run's summary.
+``python selftests/test_moto.py [REPORTS_DIR]`` runs the same, keeps the run's reports in
+``REPORTS_DIR`` (default ``reports/moto/``, with an ``emulator.json`` naming moto's version,
+the command and the time taken, which ``scripts/emulator_table.py`` reads) and rewrites
+``selftests/MOTO.md`` (the README section "Certifying an emulator") from the run's summary.
 """
 
 from __future__ import annotations
@@ -154,16 +156,41 @@ def moto_markdown(run: SuiteRun, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    import tempfile
+def emulator_facts(run: SuiteRun, seconds: float) -> dict[str, object]:
+    """What ``emulator.json`` says of a moto run (``scripts/emulator_table.py`` reads it)."""
+    import platform
 
-    with tempfile.TemporaryDirectory(prefix="moto-") as scratch:
-        run, seconds = certify_moto(Path(scratch))
-        MOTO_DOC.write_text(moto_markdown(run, seconds), encoding="utf-8")
-        summary = run.summary
+    return {
+        "emulator": "moto",
+        "package": "moto",
+        "version": MOTO_VERSION,
+        "python": platform.python_version(),
+        "seconds": round(seconds),
+        "exit_status": run.returncode,
+        "command": "python selftests/test_moto.py",
+        "emulator_command": "python -m moto.server -H 127.0.0.1 -p PORT",
+        "suite_command": "ec2-conformance --endpoint=http://127.0.0.1:PORT --hypothesis-profile=ci "
+        f"--reports-dir=REPORTS --access-key-id={FAKE_KEY_ID} --secret-access-key={FAKE_SECRET}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import json
+    import shutil
+
+    args = sys.argv[1:] if argv is None else argv
+    reports = Path(args[0]) if args else ROOT / "reports" / "moto"
+    shutil.rmtree(reports, ignore_errors=True)
+    run, seconds = certify_moto(reports)
+    MOTO_DOC.write_text(moto_markdown(run, seconds), encoding="utf-8")
+    facts = emulator_facts(run, seconds)
+    (reports / "emulator.json").write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
+    summary = run.summary
     print(
         f"{summary['verdict']} (exit {run.returncode}, {seconds:.0f}s), "
-        f"implements_import_instance={summary['implements_import_instance']}; wrote {MOTO_DOC}"
+        f"implements_import_instance={summary['implements_import_instance']}; wrote {MOTO_DOC} "
+        f"and {reports}"
     )
     return 0
 
