@@ -9,7 +9,7 @@ and prints each one's output under its command line, then the machine's load.
   ``default`` profiles against the embedded endpoint;
 - ``xdist_speed.py``: ``-n 2`` against ``-n 0``;
 - ``reference_speed.py``: the reference endpoint against a bare werkzeug app;
-- ``profile.py``: the top entries of the ``ci`` run's profile (pyinstrument).
+- ``profile_run.py``: the top entries of the ``ci`` run's profile (pyinstrument).
 
 ``--quick`` runs each once and short (a minute or two in all) instead of the medians of
 several rounds. Numbers, not a test: they vary with the machine and what else runs on it,
@@ -34,14 +34,14 @@ RUNS: dict[bool, list[list[str]]] = {
         ["suite_speed.py", "--repeat", "3"],
         ["xdist_speed.py", "--repeat", "3"],
         ["reference_speed.py"],
-        ["profile.py", "--top", "15"],
+        ["profile_run.py", "--top", "15"],
     ],
     True: [
         ["wire_speed.py", "--seconds", "3", "--fuzz-minutes", "0.2", "--mix", "100"],
         ["suite_speed.py", "--repeat", "1"],
         ["xdist_speed.py", "--repeat", "1"],
         ["reference_speed.py", "--seconds", "2", "--rounds", "1", "--top", "5"],
-        ["profile.py", "--top", "10"],
+        ["profile_run.py", "--top", "10"],
     ],
 }
 

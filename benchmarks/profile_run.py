@@ -2,7 +2,7 @@
 pyinstrument, against a reference endpoint in its own process, and the top entries of the
 flat profile (each function's own time, as a share of the run).
 
-    .venv/bin/python benchmarks/profile.py [--top 20] [--fuzz-minutes 0.3]
+    .venv/bin/python benchmarks/profile_run.py [--top 20] [--fuzz-minutes 0.3]
 
 Only the suite's process is profiled: the endpoint's cost is not in these figures. The
 README's performance table quotes the top entries. Numbers, not a test.
