@@ -135,6 +135,7 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
             f"- against baseline: {len(base['worse'])} worse, {len(base['better'])} better"
         )
     lines += ["", "## By group", "", *group_table(doc["requirements"], markdown=True)]
+    lines += baseline_section(doc.get("baseline"))
     shown = [
         (rid, row)
         for rid, row in sorted(doc["requirements"].items())
@@ -171,6 +172,20 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
             f"{row['failed_cases']} | {_md_cell(detail)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def baseline_section(base: Mapping[str, Any] | None) -> list[str]:
+    """``## Against the baseline``: each requirement that got worse or better, old -> new."""
+    if not base:
+        return []
+    lines = ["", "## Against the baseline", ""]
+    if not base["worse"] and not base["better"]:
+        return [*lines, "No requirement changed status."]
+    lines += ["| change | requirement | before | now |", "|---|---|---|---|"]
+    for change in ("worse", "better"):
+        for row in base[change]:
+            lines.append(f"| {change} | {row['id']} | {row['before']} | {row['now']} |")
+    return lines
 
 
 GROUP_COLUMNS = ("passed", "failed", "warned", "skipped", "waived", "error")

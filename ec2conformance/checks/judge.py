@@ -70,8 +70,12 @@ class Judge:
     case_id: str
     failures: list[Finding] = field(default_factory=list)
     attach: Callable[[str, str], None] | None = None
+    attach_exchange: Callable[[str, Exchange, str], None] | None = None
+    """Attaches one exchange as a step (request, response, what was expected); without it
+    the exchange's one-text description goes to ``attach``."""
     last_exchange: Exchange | None = None
     _attached: set[int] = field(default_factory=set, repr=False)  # ids of exchanges attached
+    _sent_attached: int = 0
     _failures_attached: int = 0
     _not_attached: int = 0
 
@@ -80,22 +84,34 @@ class Judge:
     def _attach_sent(self, spec: RequestSpec, exchange: Exchange) -> None:
         if self.attach is None:
             return
-        if len(self._attached) - self._failures_attached >= ATTACHMENTS_PER_TEST:
+        if self._sent_attached >= ATTACHMENTS_PER_TEST:
             self._not_attached += 1
             return
+        self._sent_attached += 1
         self._attached.add(id(exchange))
-        self.attach(spec.summary()[:120], exchange.describe())
+        self._attach_one(spec.summary()[:120], exchange, "")
 
-    def _attach_failed(self, exchange: Exchange) -> None:
-        if self.attach is None or id(exchange) in self._attached:
+    def _attach_one(self, name: str, exchange: Exchange, expected: str) -> None:
+        if self.attach_exchange is not None:
+            self.attach_exchange(name, exchange, expected)
+        elif self.attach is not None:
+            self.attach(name, exchange.describe() + (f"\n{expected}" if expected else ""))
+
+    def _attach_failed(self, exchange: Exchange, problem: Problem) -> None:
+        """A failure: its exchange (when not attached yet) with what was expected; for an
+        exchange attached as sent, what was expected alone. At most
+        :data:`ATTACHMENTS_PER_TEST` per test."""
+        if self.attach is None or self._failures_attached >= ATTACHMENTS_PER_TEST:
             return
-        if self._failures_attached >= ATTACHMENTS_PER_TEST:
+        self._failures_attached += 1
+        expected = _expected_text(problem)
+        if id(exchange) in self._attached:
+            self.attach(f"failed {problem.requirement}: expected", expected)
             return
         self._attached.add(id(exchange))
-        self._failures_attached += 1
         self._not_attached = max(self._not_attached - 1, 0)
         what = exchange.spec.summary() if exchange.spec is not None else exchange.method
-        self.attach("failed: " + what[:112], exchange.describe())
+        self._attach_one(f"failed {problem.requirement}: {what[:100]}", exchange, expected)
 
     def attach_note(self) -> None:
         """At the end of the test: how many exchanges were sent but not attached."""
@@ -129,7 +145,7 @@ class Judge:
             case=self.case_id,
         )
         if exchange is not None:
-            self._attach_failed(exchange)
+            self._attach_failed(exchange, problem)
         if registry.level(problem.requirement) == "MUST" or self.target.strict:
             self.failures.append(finding)
         else:
@@ -362,6 +378,21 @@ class Judge:
         # No answer is remembered as status 0 (matches no failure), so it is asked once.
         self.state.sample_outcome = _outcome_key(exchange)
         return self.state.sample_outcome
+
+
+def _expected_text(problem: Problem) -> str:
+    """What a failure's attachment says was expected: the requirement's sentence, the
+    expected and received outcomes, the problem (a golden failure's readable diff)."""
+    lines = [
+        f"{problem.requirement} ({registry.level(problem.requirement)}): "
+        f"{registry.entry(problem.requirement).sentence}"
+    ]
+    if problem.expected:
+        lines.append(f"expected: {problem.expected}")
+    if problem.received:
+        lines.append(f"received: {problem.received}")
+    lines += ["", problem.message]
+    return "\n".join(lines)
 
 
 SAYS_NOTHING = "(a body that says nothing)"

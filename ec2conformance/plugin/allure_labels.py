@@ -1,0 +1,188 @@
+"""What the HTML report (``scripts/report``) shows of each test, through allure-pytest.
+
+Each test of a requirement gets a title (the requirement id and a short description of its
+request), its group as epic, its requirement as feature, its level as severity (MUST:
+critical, SHOULD: normal), and a link to the AWS documentation page the requirement comes
+from. Exchanges are attached as steps (one per request, bounded by the judge): the request
+(method, URL, headers with credentials and signatures redacted, the body decoded as
+parameters) and the response (status, headers, the body pretty-printed). At the end of the
+run the run's environment (endpoint, region, mode, versions, Hypothesis profile and seed, the
+comparison with ``--baseline``) is written to ``environment.properties`` in the results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.dom import minidom
+
+import allure
+import pytest
+
+from ec2conformance import registry
+from ec2conformance.exchange import Exchange
+
+API_PAGE = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportInstance.html"
+"""The documentation link of a requirement whose row names no AWS documentation page."""
+SEVERITY = {"MUST": allure.severity_level.CRITICAL, "SHOULD": allure.severity_level.NORMAL}
+_DOC_URL = re.compile(r"https://docs\.aws\.amazon\.com/[^\s,;)]+")
+_SECRET_HEADERS = {"authorization", "x-amz-security-token", "cookie"}
+_SECRET_PARAMS = {"x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature"}
+REDACTED = "<redacted>"
+TITLE_LIMIT = 140
+
+
+def documentation_url(rid: str) -> str:
+    """The AWS documentation page a requirement comes from (its row's ``source``)."""
+    found = _DOC_URL.search(registry.entry(rid).row.source)
+    return found.group(0).rstrip(".") if found else API_PAGE
+
+
+def title(rid: str, test_id: str) -> str:
+    """``RID: what the request is`` (the row's request, else the requirement's sentence),
+    with the case's name when the test id says more than the requirement."""
+    row = registry.entry(rid).row
+    what = row.request or row.documentation
+    case = test_id.removeprefix(rid).lstrip("-")
+    text = f"{rid}: {what}" + (f" [{case}]" if case and case != rid else "")
+    return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
+
+
+def label_test(item: pytest.Item) -> None:
+    """Title, labels and link of a test from its ``requirement`` marker (nothing without)."""
+    ids = [m.args[0] for m in item.iter_markers("requirement")]
+    if not ids:
+        return
+    rid = ids[0]
+    entry = registry.entry(rid)
+    callspec = getattr(item, "callspec", None)
+    test_id = callspec.id if callspec is not None else rid
+    item.stash[_TITLE] = title(rid, test_id)
+    allure.dynamic.description(entry.sentence)
+    allure.dynamic.epic(entry.group)
+    for other in ids:
+        allure.dynamic.feature(other)
+    allure.dynamic.severity(SEVERITY.get(entry.level, allure.severity_level.NORMAL))
+    allure.dynamic.tag(entry.level)
+    allure.dynamic.link(documentation_url(rid), name=f"AWS documentation of {rid}")
+
+
+_TITLE = pytest.StashKey[str]()
+
+
+@pytest.fixture(autouse=True)
+def _allure_labels(request: pytest.FixtureRequest) -> Iterator[None]:
+    label_test(request.node)
+    yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """The title (allure-pytest names the test when the call starts: this runs after)."""
+    if _TITLE in item.stash:
+        allure.dynamic.title(item.stash[_TITLE])
+
+
+# ---------------------------------------------------------------------------- exchanges
+
+
+def _redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = "&".join(
+        f"{k}={REDACTED if k.lower() in _SECRET_PARAMS else v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return parts._replace(query=query).geturl()
+
+
+def _headers(headers: Any) -> list[str]:
+    return [
+        f"{name}: {REDACTED if name.lower() in _SECRET_HEADERS else value}"
+        for name, value in headers
+    ]
+
+
+def _text(data: bytes, limit: int = 8192) -> str:
+    text = data[:limit].decode("utf-8", "replace")
+    return text + (f"\n… ({len(data) - limit} more bytes)" if len(data) > limit else "")
+
+
+def request_text(exchange: Exchange) -> str:
+    """The request: method, URL, headers (credentials and signatures redacted), the body
+    decoded as parameters."""
+    lines = [f"{exchange.method} {_redact_url(exchange.url)}", *_headers(exchange.request_headers)]
+    body = exchange.request_body
+    if body:
+        lines.append("")
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            pairs = []
+        if pairs:
+            lines += [f"{k} = {REDACTED if k.lower() in _SECRET_PARAMS else v!r}" for k, v in pairs]
+        else:
+            lines.append(_text(body))
+    return "\n".join(lines)
+
+
+def response_text(exchange: Exchange) -> str:
+    """The response: status, headers, the body (XML pretty-printed)."""
+    if exchange.status is None:
+        return f"no answer after {exchange.elapsed:.3f}s: {exchange.error}"
+    lines = [f"HTTP {exchange.status} ({exchange.elapsed:.3f}s)"]
+    lines += _headers(exchange.response_headers)
+    body = exchange.response_body
+    if body:
+        lines.append("")
+        lines.append(_pretty(body) + ("\n… (truncated)" if exchange.truncated else ""))
+    if exchange.error:
+        lines.append(f"then: {exchange.error}")
+    return "\n".join(lines)
+
+
+def _pretty(body: bytes) -> str:
+    if body.lstrip()[:1] == b"<" and len(body) <= 256 * 1024:
+        try:
+            pretty = minidom.parseString(body).toprettyxml(indent="  ")
+            return "\n".join(line for line in pretty.splitlines() if line.strip())
+        except Exception:  # not well-formed: shown as it came
+            pass
+    return _text(body)
+
+
+def attach_exchange(name: str, exchange: Exchange, expected: str = "") -> None:
+    """One exchange as a step of the test, with its request and response (and what was
+    expected, for a failure) attached."""
+    with allure.step(name):
+        allure.attach(request_text(exchange), name="request", attachment_type="text/plain")
+        allure.attach(response_text(exchange), name="response", attachment_type="text/plain")
+        if expected:
+            allure.attach(expected, name="expected", attachment_type="text/plain")
+
+
+def attach_text(name: str, text: str) -> None:
+    allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def environment_properties(values: Mapping[str, Any]) -> str:
+    """``environment.properties`` text (Allure reads it from the results directory)."""
+    out = []
+    for key, value in values.items():
+        if value is None or value == "":
+            continue
+        text = str(value).replace("\\", "\\\\").replace("\n", " ")
+        out.append(f"{key.replace(' ', '_')}={text}")
+    return "\n".join(out) + "\n"
+
+
+def write_environment(results: Path, values: Mapping[str, Any]) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "environment.properties").write_text(environment_properties(values), "utf-8")

@@ -1,0 +1,123 @@
+"""The HTML report (``scripts/report``): a run against the reference endpoint with one MUST
+fault, built into one self-contained page, rendered in headless Chromium.
+
+Needs Node.js (npm, for the pinned Allure 3 tool in ``tools/report``) and Debian's
+``chromium``; skips, saying which, only when one of them is missing. With
+``UPDATE_SCREENSHOT=1`` it also saves ``docs/report.png``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from faultruns import run_fault
+from runner import ROOT
+
+from ec2conformance.reference import DENIED, PERMITTED
+from ec2conformance.report import baseline_section
+
+FAULT = "platform-optional"
+REQUIREMENT = "PARAM-PLATFORM-MISSING"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _needs() -> str | None:
+    if not (shutil.which("node") and shutil.which("npm")):
+        return "Node.js (node and npm) is not installed: scripts/report needs it"
+    if not os.access(CHROMIUM, os.X_OK):
+        return "chromium is not installed (Debian: apt-get install chromium)"
+    return None
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--virtual-time-budget=15000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    why = _needs()
+    if why is not None:
+        pytest.skip(why)
+    reports = tmp_path_factory.mktemp("report-html")
+    run = run_fault(FAULT, False, reports)
+    assert run.verdict == "non-conformant", run.output[-3000:]
+    assert run.status(REQUIREMENT) == "failed"
+    output = reports / "html"
+    command = [str(ROOT / "scripts" / "report"), "--results", str(reports / "allure-results")]
+    for _ in range(2):  # safe to run twice
+        done = subprocess.run(
+            [*command, "--output", str(output)], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    page = output / "index.html"
+    assert page.is_file() and list(output.iterdir()) == [page]  # one self-contained file
+    return reports, page
+
+
+def _embedded_texts(raw: str) -> str:
+    """The page's text and every base64 blob it embeds, decoded."""
+    parts = [raw]
+    for blob in re.findall(r"[A-Za-z0-9+/]{40,}={0,2}", raw):
+        try:
+            parts.append(base64.b64decode(blob + "=" * (-len(blob) % 4)).decode("utf-8", "replace"))
+        except ValueError:
+            continue
+    return "\n".join(parts)
+
+
+def test_report_shows_the_failure_and_hides_the_secret(built: tuple[Path, Path]) -> None:
+    reports, page = built
+    dom = _chromium("--dump-dom", page.as_uri()).stdout
+    assert REQUIREMENT in dom, dom[-2000:]
+    assert "non-conformant" in dom or "failed" in dom.lower()
+    raw = page.read_text(encoding="utf-8", errors="replace")
+    embedded = _embedded_texts(raw)
+    assert REQUIREMENT in embedded
+    assert "non-conformant" in embedded  # the verdict, in the run's environment
+    assert "request" in embedded and "response" in embedded
+    assert "ImportInstance" in embedded and "HTTP 200" in embedded  # the failing exchange
+    secrets = [PERMITTED.secret_access_key, DENIED.secret_access_key]
+    for secret in secrets:
+        assert secret not in dom
+        assert secret not in embedded
+        for path in (reports / "allure-results").iterdir():
+            assert secret not in path.read_text(encoding="utf-8", errors="replace"), path
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        shot = reports / "report.png"
+        _chromium(
+            "--window-size=1280,800", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri()
+        )
+        assert shot.is_file()
+        shutil.copyfile(shot, ROOT / "docs" / "report.png")
+
+
+def test_summary_lists_each_change_against_the_baseline() -> None:
+    base = {
+        "worse": [{"id": "WIRE-POST", "before": "passed", "now": "failed"}],
+        "better": [{"id": "AUTH-BAD-SIGNATURE", "before": "failed", "now": "passed"}],
+    }
+    text = "\n".join(baseline_section(base))
+    assert "## Against the baseline" in text
+    assert "| worse | WIRE-POST | passed | failed |" in text
+    assert "| better | AUTH-BAD-SIGNATURE | failed | passed |" in text
+    assert "No requirement changed" in "\n".join(baseline_section({"worse": [], "better": []}))
