@@ -5,7 +5,7 @@ time taken), writes a markdown section to ``selftests/EMULATORS.md`` and prints 
 summaries come from ``python selftests/test_moto.py`` (``reports/moto/``) and
 ``scripts/certify_localstack`` (``reports/localstack/``)::
 
-    .venv/bin/python scripts/emulator_table.py [NAME=REPORTS_DIR ...] [--out PATH]
+    .venv/bin/python scripts/emulator_table.py [NAME=REPORTS_DIR ...] [--out PATH] [--readme]
 
 With no ``NAME=DIR`` it reads ``moto=reports/moto`` and ``LocalStack=reports/localstack``.
 """
@@ -25,6 +25,9 @@ DEFAULT_RUNS = (
     ("LocalStack", ROOT / "reports" / "localstack"),
 )
 OUT = ROOT / "selftests" / "EMULATORS.md"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- emulators: begin -->", "<!-- emulators: end -->"
+"""The README's generated block lies between these lines."""
 ORDER = ("failed", "error", "warned", "waived", "skipped", "passed")
 
 
@@ -83,7 +86,8 @@ def markdown(runs: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]) -
         "",
         f"{len(rows)} requirements; {same} with the same status for every emulator.",
         "",
-        "Written by `.venv/bin/python scripts/emulator_table.py` from the runs' `summary.json`.",
+        "Written by `.venv/bin/python scripts/emulator_table.py --readme` from the runs'"
+        " `summary.json`.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -92,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="*", metavar="NAME=REPORTS_DIR")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        nargs="?",
+        const=README,
+        default=None,
+        help="also rewrite the README's generated block (default path: README.md)",
+    )
     args = parser.parse_args(argv)
     pairs = [tuple(r.split("=", 1)) for r in args.runs] if args.runs else DEFAULT_RUNS
     runs = []
@@ -103,8 +115,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs.append((str(name), *load(path)))
     text = markdown(runs)
     args.out.write_text(text, encoding="utf-8")
+    if args.readme is not None and not replace_block(args.readme, text):
+        print(f"emulator_table: no {BEGIN} ... {END} block in {args.readme}", file=sys.stderr)
+        return 2
     print(text, end="")
     return 0
+
+
+def replace_block(readme: Path, text: str) -> bool:
+    """Put ``text`` (its heading dropped: the README has its own) between the README's
+    markers; False when they are absent."""
+    content = readme.read_text(encoding="utf-8")
+    start, end = content.find(BEGIN), content.find(END)
+    if start < 0 or end < start:
+        return False
+    body = text.split("\n", 2)[2] if text.startswith("## ") else text
+    block = f"{BEGIN}\n{body.strip()}\n{END}"
+    readme.write_text(content[:start] + block + content[end + len(END) :], encoding="utf-8")
+    return True
 
 
 if __name__ == "__main__":
