@@ -107,7 +107,10 @@ def _encoding(exchange: Exchange) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             said.append(f"BOM {name}")
-    declared = _DECLARED.match(body.replace(b"\x00", b""))
+    bare = body
+    for bom, _ in _BOMS:
+        bare = bare.removeprefix(bom)
+    declared = _DECLARED.match(bare.replace(b"\x00", b""))
     if declared:
         said.append(f"declared {declared.group(1).decode('ascii').lower()}")
     charset = _CHARSET.search(exchange.header("Content-Type") or "")

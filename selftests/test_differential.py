@@ -1,0 +1,165 @@
+"""Differential mode certifies a proxy against its backend (DIFF-SAME-OUTCOME).
+
+The embedded reference endpoint runs in a process of its own; the pass-through proxy of
+``selftests/proxy.py`` runs in front of it on a thread of this process; the suite runs in a
+subprocess with ``--endpoint`` the proxy and ``--reference-endpoint`` the reference itself,
+on a small selection (``-k``) that exercises what each alteration changes:
+
+- the proxy that alters nothing, and the one that adds 2 s to one request in ten, are
+  certified clean: conformant, nothing failed or warned (time is not an outcome);
+- each proxy that alters one thing fails DIFF-SAME-OUTCOME, nothing is in error, and
+  whatever else fails is something the alteration itself breaks.
+
+The fast tests at the end judge :func:`~ec2conformance.differential.differences` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from proxy import ANSWER_ALTERATIONS, MODES, RunningProxy, start_proxy
+from runner import SuiteRun, run_suite
+
+from ec2conformance import golden
+from ec2conformance.client import Exchange
+from ec2conformance.differential import REQUIREMENT, differences, normalised_body
+from ec2conformance.reference import DENIED, PERMITTED
+from ec2conformance.reference.process import ReferenceProcess, start_process
+
+ALTERATIONS = tuple(m for m in MODES if m not in ("pass", "latency"))
+"""The proxies DIFF-SAME-OUTCOME must catch: its "faults" (selftests/test_faults.py counts
+them as the requirement's)."""
+CLEAN = ("pass", "latency")
+SELECTION = {
+    "rewrite-error-code": "differential or PARAM-PLATFORM-MISSING",
+}
+"""The ``-k`` selection of each run (default: the differential group and WIRE-POST)."""
+DEFAULT_SELECTION = "differential or WIRE-POST or WIRE-GET"
+#: What each alteration may break besides DIFF-SAME-OUTCOME.
+ALSO_BROKEN = {
+    "drop-signed-header": {"WIRE-POST", "WIRE-GET", "FUZZ-NO-SERVER-ERROR"},
+    "rewrite-error-code": {"PARAM-PLATFORM-MISSING"},
+    "reorder": {"RESP-GOLDEN-ORDER"},
+    "add-namespace": {"RESP-NAMESPACE"},
+    "re-encode": set(),
+}
+
+
+@pytest.fixture(scope="module")
+def backend() -> ReferenceProcess:
+    server = start_process("127.0.0.1")
+    yield server
+    server.stop()
+
+
+def _certify(backend: ReferenceProcess, mode: str, reports: Path) -> SuiteRun:
+    proxy: RunningProxy = start_proxy(backend.url, mode)
+    try:
+        return run_suite(
+            reports,
+            f"--endpoint={proxy.url}",
+            f"--reference-endpoint={backend.url}",
+            f"--access-key-id={PERMITTED.access_key_id}",
+            f"--secret-access-key={PERMITTED.secret_access_key}",
+            f"--denied-access-key-id={DENIED.access_key_id}",
+            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            "-k",
+            SELECTION.get(mode, DEFAULT_SELECTION),
+            timeout=300,
+        )
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", CLEAN)
+def test_clean_proxy_is_certified(mode, backend, tmp_path):
+    run = _certify(backend, mode, tmp_path)
+    assert run.summary["verdict"] == "conformant", run.stdout[-3000:]
+    assert run.status(REQUIREMENT) == "passed"
+    assert run.with_status("failed") == run.with_status("warned") == []
+    assert run.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ALTERATIONS)
+def test_altering_proxy_is_caught(mode, backend, tmp_path):
+    run = _certify(backend, mode, tmp_path)
+    assert run.summary["verdict"] == "non-conformant", run.stdout[-3000:]
+    assert run.status(REQUIREMENT) == "failed"
+    assert run.with_status("error") == []
+    others = set(run.with_status("failed") + run.with_status("warned")) - {REQUIREMENT}
+    assert others <= ALSO_BROKEN[mode], others
+    first = run.summary["requirements"][REQUIREMENT]["first_failure"]
+    assert "reference: " in first and "target: " in first  # both exchanges, side by side
+    assert REQUIREMENT in (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_every_alteration_is_a_mode_of_the_proxy():
+    assert set(ANSWER_ALTERATIONS) < set(ALTERATIONS) and set(ALTERATIONS) == set(ALSO_BROKEN)
+
+
+# ------------------------------------------------------------------------- fast tests
+
+
+def _exchange(status: int, body: bytes, content_type: str = "text/xml;charset=UTF-8") -> Exchange:
+    return Exchange(
+        spec=None,
+        method="POST",
+        url="http://127.0.0.1/",
+        request_headers=(),
+        request_body=b"",
+        status=status,
+        response_headers=(("Content-Type", content_type),),
+        response_body=body,
+        truncated=False,
+        elapsed=0.01,
+        error=None,
+    )
+
+
+SAMPLE = golden.golden_response()
+
+
+def _other_ids(body: bytes) -> bytes:
+    for old, new in (
+        (b"import-i-ffvko9js", b"import-i-abcdefgh"),
+        (b"2010-12-22T12:01Z", b"2026-01-01T00:00Z"),
+        (b"i-1234567890abcdef0", b"i-0fedcba987654321f"),
+        (b"vol-1234567890abcdef0", b"vol-0fedcba987654321f"),
+    ):
+        body = body.replace(old, new)
+    return body
+
+
+def test_ids_that_differ_between_endpoints_are_masked():
+    assert differences(_exchange(200, SAMPLE), _exchange(200, _other_ids(SAMPLE))) == []
+
+
+def test_any_other_text_is_a_difference():
+    other = SAMPLE.replace(b"<format>VMDK</format>", b"<format>RAW</format>")
+    found = differences(_exchange(200, other), _exchange(200, SAMPLE))
+    assert len(found) == 1 and "VMDK" in found[0] and "RAW" in found[0]
+
+
+def test_white_space_between_elements_is_not_a_difference():
+    compact = re.sub(rb">\s+<", b"><", SAMPLE)
+    assert normalised_body(_exchange(200, compact)) == normalised_body(_exchange(200, SAMPLE))
+
+
+def test_errors_compare_status_and_code_only():
+    a = b"<Response><Errors><Error><Code>AuthFailure</Code><Message>x</Message></Error></Errors>"
+    b = a.replace(b"<Message>x", b"<Message>another message")
+    assert differences(_exchange(401, a), _exchange(401, b)) == []
+    assert differences(_exchange(403, a), _exchange(401, a)) == [
+        "status: target 403, reference 401"
+    ]
+
+
+def test_no_answer_against_an_answer_is_a_difference():
+    lost = replace(_exchange(200, b""), status=None, error="timeout after 1.0s")
+    assert differences(lost, _exchange(200, SAMPLE))
+    assert differences(lost, lost) == []
