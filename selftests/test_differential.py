@@ -25,7 +25,14 @@ from runner import SuiteRun, run_suite
 
 from ec2conformance import golden
 from ec2conformance.client import Exchange
-from ec2conformance.differential import REQUIREMENT, differences, normalised_body
+from ec2conformance.differential import (
+    NOT_SENT_OFF_LOOPBACK,
+    REQUIREMENT,
+    Differential,
+    differences,
+    normalised_body,
+)
+from ec2conformance.model import RequestSpec, sample
 from ec2conformance.reference import DENIED, PERMITTED
 from ec2conformance.reference.process import ReferenceProcess, start_process
 
@@ -163,3 +170,40 @@ def test_no_answer_against_an_answer_is_a_difference():
     lost = replace(_exchange(200, b""), status=None, error="timeout after 1.0s")
     assert differences(lost, _exchange(200, SAMPLE))
     assert differences(lost, lost) == []
+
+
+class _Recorder:
+    """A stand-in for the reference's client: records what it is sent, answers ``answer``."""
+
+    def __init__(self, answer: Exchange) -> None:
+        self.sent: list[RequestSpec] = []
+        self.answer = answer
+
+    def send(self, spec: RequestSpec) -> Exchange:
+        self.sent.append(spec)
+        return self.answer
+
+
+def test_off_loopback_reference_gets_only_what_safe_mode_sends_unchanged():
+    recorder = _Recorder(_exchange(412, b""))
+    mirror = Differential(recorder, may_mutate=False)  # type: ignore[arg-type]
+    dry = sample().with_params(DryRun="true")
+    assert mirror.mirror(sample(), _exchange(200, SAMPLE)) == NOT_SENT_OFF_LOOPBACK
+    cancel = RequestSpec.of([], action="CancelConversionTask")
+    assert mirror.mirror(cancel, _exchange(200, b"")) == NOT_SENT_OFF_LOOPBACK
+    assert mirror.mirror(dry, _exchange(412, b"")) is recorder.answer
+    describe = RequestSpec.of([], action="DescribeConversionTasks")
+    assert mirror.mirror(describe, _exchange(200, b"")) is recorder.answer
+    assert recorder.sent == [dry, describe]
+
+
+def test_the_targets_ids_are_translated_to_the_references():
+    recorder = _Recorder(_exchange(200, _other_ids(SAMPLE)))
+    mirror = Differential(recorder)  # type: ignore[arg-type]
+    mirror.mirror(sample(), _exchange(200, SAMPLE))
+    describe = RequestSpec.of(
+        [("ConversionTaskId.1", "import-i-ffvko9js")], action="DescribeConversionTasks"
+    )
+    mirror.mirror(describe, _exchange(200, b""))
+    assert recorder.sent[-1].get("ConversionTaskId.1") == "import-i-abcdefgh"
+    assert mirror.created == ["import-i-abcdefgh"]
