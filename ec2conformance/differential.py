@@ -34,6 +34,7 @@ from lxml import etree
 from ec2conformance import golden, xmlsafe
 from ec2conformance.client import Client, Exchange
 from ec2conformance.model import RequestSpec
+from ec2conformance.recording import NotRecorded, Replay
 from ec2conformance.safety import safe_spec
 
 __all__ = [
@@ -201,7 +202,7 @@ class Differential:
     ``--allow-mutating``: then only requests safe mode sends unchanged are mirrored.
     """
 
-    client: Client
+    client: Client | Replay
     may_mutate: bool = True
     ids: dict[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
@@ -211,7 +212,10 @@ class Differential:
         or why it was not sent."""
         if not self.may_mutate and safe_spec(spec) != spec:
             return NOT_SENT_OFF_LOOPBACK
-        reference = self.client.send(self.translate(spec))
+        try:
+            reference = self.client.send(self.translate(spec))
+        except NotRecorded as exc:  # --replay: a case the session did not record
+            return str(exc)
         self.learn(target, reference)
         return reference
 
@@ -235,7 +239,7 @@ class Differential:
 
     def cancel_created(self) -> None:
         """Cancel the tasks the mirrored requests created on the reference (best effort)."""
-        if not self.may_mutate:
+        if not self.may_mutate or isinstance(self.client, Replay):
             return
         for task_id in self.created:
             spec = RequestSpec.of([("ConversionTaskId", task_id)], action="CancelConversionTask")

@@ -23,7 +23,7 @@ import pytest
 from proxy import ANSWER_ALTERATIONS, MODES, RunningProxy, start_proxy
 from runner import SuiteRun, run_suite
 
-from ec2conformance import golden
+from ec2conformance import ROOT, golden
 from ec2conformance.client import Exchange
 from ec2conformance.differential import (
     NOT_SENT_OFF_LOOPBACK,
@@ -33,6 +33,7 @@ from ec2conformance.differential import (
     normalised_body,
 )
 from ec2conformance.model import RequestSpec, sample
+from ec2conformance.recording import SESSION_FILE, NotRecorded, Recorder, Replay
 from ec2conformance.reference import DENIED, PERMITTED
 from ec2conformance.reference.process import ReferenceProcess, start_process
 
@@ -207,3 +208,68 @@ def test_the_targets_ids_are_translated_to_the_references():
     mirror.mirror(describe, _exchange(200, b""))
     assert recorder.sent[-1].get("ConversionTaskId.1") == "import-i-abcdefgh"
     assert mirror.created == ["import-i-abcdefgh"]
+
+
+# ------------------------------------------------------------------- recorded sessions
+
+SESSION = ROOT / "examples" / "session"
+SESSION_SELECTION = (
+    "(differential or WIRE-POST or WIRE-GET or PARAM-PLATFORM-MISSING) and not generated"
+)
+"""The selection examples/session was recorded with (its README says how)."""
+
+
+def test_a_recorded_exchange_comes_back_as_it_was(tmp_path):
+    spec = sample()
+    exchange = replace(
+        _exchange(200, SAMPLE),
+        spec=spec,
+        request_headers=(
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261203/us-east-1/"
+                "ec2/aws4_request, SignedHeaders=host, Signature=REDACTED",
+            ),
+        ),
+    )
+    recorder = Recorder(tmp_path, "http://127.0.0.1:1")
+    recorder.add(exchange)
+    recorder.write()
+    text = (tmp_path / SESSION_FILE).read_text(encoding="utf-8")
+    assert "AKIDEXAMPLE" not in text
+    replay = Replay.load(tmp_path)
+    assert replay.facts["endpoint"] == "http://127.0.0.1:1"
+    again = replay.send(spec)
+    assert (again.status, again.response_body, again.spec) == (200, SAMPLE, spec)
+    with pytest.raises(NotRecorded):
+        replay.send(spec.with_params(Description="another"))
+
+
+def test_the_shipped_session_names_its_facts():
+    facts = Replay.load(SESSION).facts
+    assert {"endpoint", "date", "suite_version", "contract_version"} <= set(facts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mode", "verdict"), [("pass", "conformant"), ("rewrite-error-code", "non-conformant")]
+)
+def test_the_shipped_session_is_a_reference(mode, verdict, backend, tmp_path):
+    proxy = start_proxy(backend.url, mode)
+    try:
+        run = run_suite(
+            tmp_path,
+            f"--endpoint={proxy.url}",
+            f"--replay={SESSION}",
+            f"--access-key-id={PERMITTED.access_key_id}",
+            f"--secret-access-key={PERMITTED.secret_access_key}",
+            f"--denied-access-key-id={DENIED.access_key_id}",
+            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            "-k",
+            SESSION_SELECTION,
+            timeout=300,
+        )
+    finally:
+        proxy.stop()
+    assert run.summary["verdict"] == verdict, run.stdout[-3000:]
+    assert run.status(REQUIREMENT) == ("passed" if mode == "pass" else "failed")

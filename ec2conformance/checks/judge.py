@@ -36,6 +36,7 @@ from ec2conformance.differential import Differential, side_by_side
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.model import ACTION, Identity, RequestSpec, sample
 from ec2conformance.oracle import Expectation
+from ec2conformance.recording import Recorder
 from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
 
@@ -78,6 +79,7 @@ class Judge:
     _failures_attached: int = 0
     _not_attached: int = 0
     differential: Differential | None = None
+    recorder: Recorder | None = None
 
     # ---- allure attachments
 
@@ -190,6 +192,8 @@ class Judge:
             self._attach_sent(spec, exchange)
             code = Answer.read(exchange).code if exchange.status == 503 else None
             if code is None or not oracle.is_throttled(503, code):
+                if self.recorder is not None:
+                    self.recorder.add(exchange)
                 self._compare_with_reference(spec, exchange)
                 return exchange
             if delay is None:

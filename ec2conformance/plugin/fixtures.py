@@ -20,6 +20,7 @@ from ec2conformance.lifecycle import cancel_created
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.health import install_probe
 from ec2conformance.plugin.setup import is_loopback
+from ec2conformance.recording import Recorder, Replay
 from ec2conformance.sdk import bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
@@ -75,6 +76,10 @@ def _reference_identities(config: pytest.Config, target: Target) -> dict[Identit
 @pytest.fixture(scope="session")
 def differential(pytestconfig: pytest.Config, target: Target) -> Iterator[Differential | None]:
     """Differential mode's reference side (``--reference-endpoint``), or None."""
+    replay = pytestconfig.getoption("replay")
+    if replay is not None:
+        yield Differential(Replay.load(replay))
+        return
     endpoint = pytestconfig.getoption("reference_endpoint")
     if endpoint is None:
         yield None
@@ -94,6 +99,18 @@ def differential(pytestconfig: pytest.Config, target: Target) -> Iterator[Differ
         yield mirror
         mirror.cancel_created()
     undo()
+
+
+@pytest.fixture(scope="session")
+def recorder(pytestconfig: pytest.Config, target: Target) -> Iterator[Recorder | None]:
+    """``--record DIR``: every exchange the judge sends, written at the end of the run."""
+    directory = pytestconfig.getoption("record")
+    if directory is None:
+        yield None
+        return
+    session = Recorder(directory, target.endpoint)
+    yield session
+    session.write()
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +147,7 @@ def judge(
     target: Target,
     client: Client,
     differential: Differential | None,
+    recorder: Recorder | None,
 ) -> Judge:
     """A :class:`~ec2conformance.checks.Judge` for this test case."""
     return Judge(
@@ -139,6 +157,7 @@ def judge(
         case_id=request.node.nodeid,
         attach=_allure_attach,
         differential=differential,
+        recorder=recorder,
     )
 
 

@@ -106,6 +106,16 @@ def _existing_file(option: str) -> Callable[[str], Path]:
     return convert
 
 
+def _existing_dir(option: str) -> Callable[[str], Path]:
+    def convert(value: str) -> Path:
+        path = Path(value)
+        if not (path / "session.json").is_file():
+            raise _reject(option, f"{value!r} holds no session.json")
+        return path
+
+    return convert
+
+
 def _zones(text: str) -> tuple[str, ...]:
     """``--availability-zones``: comma-separated, non-empty, each once."""
     zones = tuple(dict.fromkeys(z.strip() for z in text.split(",") if z.strip()))
@@ -242,6 +252,21 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         {"help": "the reference's denied identity (default: the target's)"},
     ),
     ("--reference-denied-secret-access-key", {"help": "its secret (default: the target's)"}),
+    (
+        "--record",
+        {
+            "type": Path,
+            "help": "write every exchange of the run (redacted) and its facts to DIR/session.json",
+        },
+    ),
+    (
+        "--replay",
+        {
+            "type": _existing_dir("--replay"),
+            "help": "differential mode against a recorded session (DIR/session.json) "
+            "instead of a live reference endpoint",
+        },
+    ),
     (
         "--reports-dir",
         {"type": Path, "help": "where summary.json and summary.md go (default reports/)"},
