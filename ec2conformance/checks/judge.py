@@ -23,6 +23,7 @@ import pytest
 
 from ec2conformance import oracle, registry
 from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
+from ec2conformance.checks.differential import check_same_outcome
 from ec2conformance.checks.outcome import (
     check_no_server_error,
     judge_outcome,
@@ -30,9 +31,12 @@ from ec2conformance.checks.outcome import (
 )
 from ec2conformance.checks.success import READS_RAW_BODY
 from ec2conformance.client import Client, Exchange
+from ec2conformance.differential import REQUIREMENT as DIFF_REQUIREMENT
+from ec2conformance.differential import Differential, side_by_side
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
 from ec2conformance.model import ACTION, Identity, RequestSpec, sample
 from ec2conformance.oracle import Expectation
+from ec2conformance.recording import Recorder
 from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
 
@@ -78,6 +82,8 @@ class Judge:
     _sent_attached: int = 0
     _failures_attached: int = 0
     _not_attached: int = 0
+    differential: Differential | None = None
+    recorder: Recorder | None = None
 
     # ---- allure attachments
 
@@ -202,11 +208,28 @@ class Judge:
             self._attach_sent(spec, exchange)
             code = Answer.read(exchange).code if exchange.status == 503 else None
             if code is None or not oracle.is_throttled(503, code):
+                if self.recorder is not None:
+                    self.recorder.add(exchange)
+                self._compare_with_reference(spec, exchange)
                 return exchange
             if delay is None:
                 pytest.skip("throttled: the target kept answering 503 " + code)
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _compare_with_reference(self, spec: RequestSpec, exchange: Exchange) -> None:
+        """Differential mode: the same case sent to the reference; DIFF-SAME-OUTCOME."""
+        if self.differential is None:
+            return
+        reference = self.differential.mirror(spec, exchange)
+        if isinstance(reference, str):
+            self.skipped(DIFF_REQUIREMENT, reference)
+            return
+        problems = check_same_outcome(exchange, reference)
+        if self.attach is not None and (problems or len(self._attached) <= ATTACHMENTS_PER_TEST):
+            title = "target vs reference: " + ("differs" if problems else "same outcome")
+            self.attach(title, side_by_side(exchange, reference))
+        self.judge((DIFF_REQUIREMENT,), problems, exchange)
 
     # ---- the whole case
 

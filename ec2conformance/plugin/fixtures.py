@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import settings
@@ -13,9 +14,11 @@ from hypothesis import settings
 from ec2conformance.checks import Judge
 from ec2conformance.checks.judge import NO_DENIED_IDENTITY
 from ec2conformance.client import Client
+from ec2conformance.differential import Differential
+from ec2conformance.exchange import Redactor, redact_log_records
 from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.lifecycle import cancel_created
-from ec2conformance.model import Identity
+from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.allure_labels import (
     _allure_labels,
     attach_exchange,
@@ -25,6 +28,8 @@ from ec2conformance.plugin.allure_labels import (
 )
 from ec2conformance.plugin.health import install_probe
 from ec2conformance.plugin.parallel import is_worker
+from ec2conformance.plugin.setup import is_loopback
+from ec2conformance.recording import Recorder, Replay
 from ec2conformance.report import versions
 from ec2conformance.sdk import bounded_client
 from ec2conformance.state import STATE, RunState, Target, state_of
@@ -67,6 +72,57 @@ def client(target: Target, run_state: RunState) -> Iterator[Client]:
         cancel_created(c, run_state)
 
 
+def _reference_identities(config: pytest.Config, target: Target) -> dict[Identity, Credentials]:
+    """The reference's identities: the target's, each replaced where its options are given."""
+    identities = dict(target.identities)
+    for identity, prefix in ((Identity.PERMITTED, ""), (Identity.DENIED, "denied_")):
+        key_id = config.getoption(f"reference_{prefix}access_key_id")
+        secret = config.getoption(f"reference_{prefix}secret_access_key")
+        if key_id and secret:
+            identities[identity] = Credentials(key_id, secret)
+    return identities
+
+
+@pytest.fixture(scope="session")
+def differential(pytestconfig: pytest.Config, target: Target) -> Iterator[Differential | None]:
+    """Differential mode's reference side (``--reference-endpoint``), or None."""
+    replay = pytestconfig.getoption("replay")
+    if replay is not None:
+        yield Differential(Replay.load(replay))
+        return
+    endpoint = pytestconfig.getoption("reference_endpoint")
+    if endpoint is None:
+        yield None
+        return
+    identities = _reference_identities(pytestconfig, target)
+    undo = redact_log_records(Redactor(c.secret_access_key for c in identities.values()))
+    off_loopback = not is_loopback(urlsplit(endpoint).hostname or "")
+    with Client(
+        endpoint,
+        region=target.region,
+        identities=identities,
+        timeout=target.request_timeout,
+        max_exchanges=KEPT_EXCHANGES,
+        ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
+    ) as c:
+        mirror = Differential(c, may_mutate=target.allow_mutating or not off_loopback)
+        yield mirror
+        mirror.cancel_created()
+    undo()
+
+
+@pytest.fixture(scope="session")
+def recorder(pytestconfig: pytest.Config, target: Target) -> Iterator[Recorder | None]:
+    """``--record DIR``: every exchange the judge sends, written at the end of the run."""
+    directory = pytestconfig.getoption("record")
+    if directory is None:
+        yield None
+        return
+    session = Recorder(directory, target.endpoint)
+    yield session
+    session.write()
+
+
 @pytest.fixture(scope="session")
 def sdk_client(target: Target) -> Callable[[Identity], Any]:
     """A factory of boto3 EC2 clients for the target, one per identity, retries off, each
@@ -96,7 +152,12 @@ __all__ = ["_allure_labels", "pytest_runtest_call"]
 
 @pytest.fixture
 def judge(
-    request: pytest.FixtureRequest, run_state: RunState, target: Target, client: Client
+    request: pytest.FixtureRequest,
+    run_state: RunState,
+    target: Target,
+    client: Client,
+    differential: Differential | None,
+    recorder: Recorder | None,
 ) -> Judge:
     """A :class:`~ec2conformance.checks.Judge` for this test case."""
     return Judge(
@@ -106,6 +167,8 @@ def judge(
         case_id=request.node.nodeid,
         attach=attach_text,
         attach_exchange=attach_exchange,
+        differential=differential,
+        recorder=recorder,
     )
 
 

@@ -39,17 +39,25 @@ def _reject(option: str, message: str) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(message)
 
 
-def _endpoint(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _reject("--endpoint", f"{value!r} is not an http:// or https:// URL with a host")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise _reject("--endpoint", f"{value!r} has a bad port") from None
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _reject("--endpoint", f"{value!r}: give the endpoint's root (no path or query)")
-    return value.rstrip("/")
+def _url(option: str) -> Callable[[str], str]:
+    """A converter of an endpoint's root URL."""
+
+    def convert(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _reject(option, f"{value!r} is not an http:// or https:// URL with a host")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise _reject(option, f"{value!r} has a bad port") from None
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise _reject(option, f"{value!r}: give the endpoint's root (no path or query)")
+        return value.rstrip("/")
+
+    return convert
+
+
+_endpoint = _url("--endpoint")
 
 
 def _region(value: str) -> str:
@@ -93,6 +101,16 @@ def _existing_file(option: str) -> Callable[[str], Path]:
         path = Path(value)
         if not path.is_file():
             raise _reject(option, f"{value!r} is not a readable file")
+        return path
+
+    return convert
+
+
+def _existing_dir(option: str) -> Callable[[str], Path]:
+    def convert(value: str) -> Path:
+        path = Path(value)
+        if not (path / "session.json").is_file():
+            raise _reject(option, f"{value!r} holds no session.json")
         return path
 
     return convert
@@ -214,6 +232,39 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         {
             "type": _number("--fuzz-minutes", "minutes", 0, 24 * 60),
             "help": "an exploratory session: share N minutes among the selected generated tests",
+        },
+    ),
+    (
+        "--reference-endpoint",
+        {
+            "type": _url("--reference-endpoint"),
+            "help": "differential mode: every request also goes to this endpoint, and the "
+            "target's outcome must be its (DIFF-SAME-OUTCOME; a proxy against its backend)",
+        },
+    ),
+    (
+        "--reference-access-key-id",
+        {"help": "the reference's permitted identity (default: the target's)"},
+    ),
+    ("--reference-secret-access-key", {"help": "its secret (default: the target's)"}),
+    (
+        "--reference-denied-access-key-id",
+        {"help": "the reference's denied identity (default: the target's)"},
+    ),
+    ("--reference-denied-secret-access-key", {"help": "its secret (default: the target's)"}),
+    (
+        "--record",
+        {
+            "type": Path,
+            "help": "write every exchange of the run (redacted) and its facts to DIR/session.json",
+        },
+    ),
+    (
+        "--replay",
+        {
+            "type": _existing_dir("--replay"),
+            "help": "differential mode against a recorded session (DIR/session.json) "
+            "instead of a live reference endpoint",
         },
     ),
     (
