@@ -7,7 +7,7 @@ Pure functions over plain data, so the rules that users and CI rely on are teste
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -196,8 +196,12 @@ def decide(
     strict: bool,
     waivers: Mapping[str, Waiver] | None = None,
     today: date | None = None,
+    not_applicable: Collection[str] = (),
 ) -> RunResult:
-    """Statuses of every requirement in ``levels`` and the run's verdict."""
+    """Statuses of every requirement in ``levels`` and the run's verdict.
+
+    ``not_applicable``: requirements judged only in a mode this run is not in (DIFF-SAME-OUTCOME
+    without ``--reference-endpoint``); skipped, they do not make the run incomplete."""
     by_requirement: dict[str, list[Finding]] = {rid: [] for rid in levels}
     for f in findings:
         by_requirement.setdefault(f.requirement, []).append(f)
@@ -223,7 +227,9 @@ def decide(
     incomplete = sorted(
         rid
         for rid, r in results.items()
-        if r.status is Status.SKIPPED and (r.level == "MUST" or strict)
+        if r.status is Status.SKIPPED
+        and (r.level == "MUST" or strict)
+        and rid not in not_applicable
     )
     return RunResult(verdict=verdict, requirements=results, incomplete=incomplete)
 

@@ -98,6 +98,21 @@ def test_incomplete_lists_skipped_musts_and_in_strict_mode_shoulds():
     assert decide(levels, findings("A-1", P), strict=True).incomplete == ["A-2", "B-1"]
 
 
+def test_a_requirement_of_a_mode_that_is_off_does_not_make_the_run_incomplete():
+    levels = {"A-1": "MUST", "D-1": "MUST"}
+    run = decide(levels, findings("A-1", P), strict=True, not_applicable={"D-1"})
+    assert run.incomplete == []
+    assert run.requirements["D-1"].status.value == "skipped"
+    assert decide(levels, findings("A-1", P), strict=False).incomplete == ["D-1"]
+
+
+def test_only_differential_mode_judges_diff_same_outcome():
+    from ec2conformance import golden
+
+    modal = {rid: r.only_with for rid, r in golden.requirements().items() if r.only_with}
+    assert modal == {"DIFF-SAME-OUTCOME": "--reference-endpoint"}
+
+
 def test_every_requirement_appears_and_totals_add_up():
     levels = {"A-1": "MUST", "A-2": "MUST", "B-1": "SHOULD"}
     run = decide(levels, findings("A-1", P) + findings("B-1", F), strict=False)

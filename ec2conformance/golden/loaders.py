@@ -94,6 +94,13 @@ class Requirement:
     response: Mapping[str, Any]
     variants: tuple[Variant, ...]
 
+    @property
+    def only_with(self) -> str | None:
+        """The option without which the requirement is not judged (``--reference-endpoint``
+        for DIFF-SAME-OUTCOME), or None."""
+        value = self.response.get("only_with")
+        return None if value is None else str(value)
+
     def codes(self) -> frozenset[str]:
         """Every error code the row names, its variants' included."""
         alternatives = list(self.expected)

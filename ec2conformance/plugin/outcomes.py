@@ -143,7 +143,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if is_controller(config):
         merge_into(config, state)
     levels = {rid: row.level for rid, row in golden.requirements().items()}
-    state.result = decide(levels, state.findings, strict=state.target.strict, waivers=state.waivers)
+    state.result = decide(
+        levels,
+        state.findings,
+        strict=state.target.strict,
+        waivers=state.waivers,
+        not_applicable=modes_off(config),
+    )
     complete = _complete(session, exitstatus) and not state.lost_workers
     if not complete and state.result.verdict is not Verdict.NON_CONFORMANT:
         state.result.verdict = Verdict.INCONCLUSIVE  # nothing proves conformance half-way
@@ -164,6 +170,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = state.baseline_comparison.exit_code
     else:
         session.exitstatus = EXIT_CODES[state.result.verdict]
+
+
+#: The options that turn on a mode some requirements are judged only in.
+MODE_OPTIONS = {"--reference-endpoint": ("reference_endpoint", "replay")}
+
+
+def modes_off(config: pytest.Config) -> frozenset[str]:
+    """The requirements judged only in a mode this run is not in (their row's
+    ``only_with``): skipped, but the run is not incomplete for them."""
+    off = set()
+    for rid, row in golden.requirements().items():
+        if row.only_with is None:
+            continue
+        dests = MODE_OPTIONS.get(row.only_with, ())
+        if not any(config.getoption(dest, None) is not None for dest in dests):
+            off.add(rid)
+    return frozenset(off)
 
 
 ONE_ZONE = (
