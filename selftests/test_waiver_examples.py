@@ -48,3 +48,13 @@ def test_waivers_are_what_the_emulator_fails_today(name, doc, column):
     assert set(statuses) == KNOWN
     failing = {rid for rid, status in statuses.items() if status in ("failed", "warned")}
     assert set(load_waivers(WAIVERS / name, KNOWN)) == failing
+
+
+def test_the_readme_shows_the_emulators_as_the_script_wrote_them():
+    """README.md's "Certifying an emulator" block is scripts/emulator_table.py's output
+    (selftests/EMULATORS.md without its heading), never typed by hand."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    begin, end = "<!-- emulators: begin -->", "<!-- emulators: end -->"
+    block = readme[readme.index(begin) + len(begin) : readme.index(end)].strip()
+    written = (ROOT / "selftests" / "EMULATORS.md").read_text(encoding="utf-8")
+    assert block == written.split("\n", 2)[2].strip()
