@@ -9,6 +9,7 @@ Needs Node.js (npm, for the pinned Allure 3 tool in ``tools/report``) and Debian
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -109,6 +110,41 @@ def test_report_shows_the_failure_and_hides_the_secret(built: tuple[Path, Path])
         )
         assert shot.is_file()
         shutil.copyfile(shot, ROOT / "docs" / "report.png")
+
+
+def _failed_result_ids(raw: str, requirement: str) -> list[str]:
+    """The report's ids of the failed test results of ``requirement``'s own tests, written
+    cases before generated ones (the page embeds each result as
+    ``data/test-results/<id>.json``, base64-encoded)."""
+    found: list[tuple[bool, str]] = []
+    embedded = re.findall(r'"data/test-results/([0-9a-f]+)\.json","([A-Za-z0-9+/=]+)"', raw)
+    for result_id, blob in embedded:
+        result = json.loads(base64.b64decode(blob))
+        name = result.get("name", "")
+        if result.get("status") == "failed" and name.startswith(requirement):
+            found.append((("[generated]" in name), result_id))
+    return [result_id for _, result_id in sorted(found)]
+
+
+def test_the_failed_tests_page_shows_its_exchange_and_what_was_expected(
+    built: tuple[Path, Path],
+) -> None:
+    """The failed requirement's own test, opened in the browser (``#<result id>``): its
+    title, the exchange it sent as a step, what was expected and received, and the
+    reproduction; no secret."""
+    _, page = built
+    ids = _failed_result_ids(page.read_text(encoding="utf-8"), REQUIREMENT)
+    assert ids, f"no failed {REQUIREMENT} test in the report"
+    dom = _chromium("--dump-dom", f"{page.as_uri()}#{ids[0]}").stdout
+    body = re.sub(r"<script.*?</script>", " ", dom[dom.find("<body") :], flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+    assert f"{REQUIREMENT}: " in text and "Failed" in text, text[:2000]
+    assert "Test body" in text and "POST Action=ImportInstance" in text  # the exchange, a step
+    assert re.search(r"Attachments [1-9]", text)  # the request and response, attached to it
+    assert "expected: error MissingParameter" in text and "received: 200" in text
+    assert "reproduce: curl" in text and "--aws-sigv4" in text
+    for secret in (PERMITTED.secret_access_key, DENIED.secret_access_key):
+        assert secret not in dom
 
 
 def test_summary_lists_each_change_against_the_baseline() -> None:
