@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner import run_suite
+from runner import not_passed, run_suite
 
 from ec2conformance.reference import DENIED, PERMITTED
 from ec2conformance.reference.faults import (
@@ -250,13 +250,9 @@ def judge_control(runs: dict[RunKey, FaultRun]) -> list[str]:
             continue
         if run.verdict != "conformant" or run.returncode != 0:
             problems.append(f"{mode}: {run.describe()}")
-        not_passed = {
-            rid: row["status"]
-            for rid, row in run.summary["requirements"].items()
-            if row["status"] != "passed"
-        }
-        if not_passed:
-            problems.append(f"{mode}: not passed {not_passed}")
+        missed = not_passed(run.summary)
+        if missed:
+            problems.append(f"{mode}: not passed {missed}")
         if run.defects:
             problems.append(f"{mode}: defects {list(run.defects)}")
     return problems

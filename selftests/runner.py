@@ -16,6 +16,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def mode_only() -> frozenset[str]:
+    """The requirements judged only in a mode a plain run is not in (DIFF-SAME-OUTCOME:
+    differential mode); a plain run skips them, with the reason."""
+    from ec2conformance import golden
+
+    return frozenset(rid for rid, row in golden.requirements().items() if row.only_with)
+
+
+def not_passed(summary: dict[str, Any]) -> dict[str, str]:
+    """The requirements of a plain run's summary that did not pass, except those of a mode
+    it is not in, which must be skipped (they are reported as not passed otherwise)."""
+    modal = mode_only()
+    return {
+        rid: row["status"]
+        for rid, row in summary["requirements"].items()
+        if row["status"] != ("skipped" if rid in modal else "passed")
+    }
+
+
 @dataclass
 class SuiteRun:
     returncode: int

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ec2conformance.report",
         "ec2conformance.waivers",
     ),
+    ("ec2conformance.recording", "ec2conformance.differential"),
     ("ec2conformance.oracle",),
     ("ec2conformance.registry", "ec2conformance.cases"),
     ("ec2conformance.state", "ec2conformance.fuzzing"),
