@@ -10,7 +10,7 @@ signature fault (``spec.auth_fault``) or a wire fault is applied the same way to
 Two outcomes are the same when they have the same status, the same error code, and, for
 200s, the same normalised body (:func:`normalised_body`): every element with its namespace,
 attributes and text in document order, white space trimmed as the golden comparison trims it
-(``golden/normalisation.json``'s ``white_space``), the texts that legitimately differ between
+(:func:`~ec2conformance.xmlsafe.strip_white_space`), the texts that legitimately differ between
 two endpoints masked (request id, task id, expiration time, instance id, volume id: the
 rules :data:`DIFFERING_RULES` of the normalisation), and the body's character encoding and
 media type. Ids the target gave (a task id) are translated to the reference's before a
@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from lxml import etree
 
@@ -72,6 +73,7 @@ _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._-]+)", re.IGNORECASE)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
+@cache
 def _masked_paths() -> frozenset[tuple[str, ...]]:
     """The path suffixes (local names) of the masked elements: each rule's last two names,
     so that the same element is masked in a DescribeConversionTasks answer too."""
@@ -91,7 +93,7 @@ def _is_masked(names: tuple[str, ...], masked: frozenset[tuple[str, ...]]) -> bo
 def _lines(el: etree._Element, names: tuple[str, ...], masked: frozenset) -> Iterator[str]:
     here = (*names, xmlsafe.local_name(el))
     attrs = " ".join(f"{k}={v!r}" for k, v in sorted(el.attrib.items()))
-    text = (el.text or "").strip(golden.load_json("normalisation.json")["white_space"])
+    text = xmlsafe.strip_white_space(el.text or "")
     if _is_masked(here, masked) and text:
         text = _MASK
     depth = "  " * (len(here) - 1)
@@ -154,16 +156,18 @@ def differences(target: Exchange, reference: Exchange) -> list[str]:
     found: list[str] = []
     if target.status != reference.status:
         found.append(f"status: target {target.status}, reference {reference.status}")
-    if _code(target) != _code(reference):
-        found.append(f"error code: target {_code(target)}, reference {_code(reference)}")
+    ours_code, theirs_code = _code(target), _code(reference)
+    if ours_code != theirs_code:
+        found.append(f"error code: target {ours_code}, reference {theirs_code}")
     if found or target.status != 200:
         return found
     if target.content_type != reference.content_type:
         found.append(
             f"media type: target {target.content_type}, reference {reference.content_type}"
         )
-    if _encoding(target) != _encoding(reference):
-        found.append(f"encoding: target {_encoding(target)}, reference {_encoding(reference)}")
+    ours_encoding, theirs_encoding = _encoding(target), _encoding(reference)
+    if ours_encoding != theirs_encoding:
+        found.append(f"encoding: target {ours_encoding}, reference {theirs_encoding}")
     ours, theirs = normalised_body(target), normalised_body(reference)
     if ours != theirs:
         found.append("body: " + _first_difference(ours, theirs))
