@@ -1,4 +1,4 @@
-"""The suite's pytest plugin, in five parts (each a pytest plugin module of its own):
+"""The suite's pytest plugin, in seven parts (each a pytest plugin module of its own):
 
 - :mod:`~ec2conformance.plugin.options`: the command-line options and their checks;
 - :mod:`~ec2conformance.plugin.setup`: start-up: the target (starting the embedded reference
@@ -10,7 +10,9 @@
 - :mod:`~ec2conformance.plugin.health`: a target that stopped answering ends the run early
   (the rest skipped with the reason, FUZZ-NO-SERVER-ERROR failed);
 - :mod:`~ec2conformance.plugin.parallel`: parallel runs (pytest-xdist ``-n``): the workers
-  judge, the controller merges their findings and reports.
+  judge, the controller merges their findings and reports;
+- :mod:`~ec2conformance.plugin.allure_labels`: what the HTML report shows of each test
+  (title, labels, link, exchanges as steps) and the run's environment.
 
 Loaded by ``pytest.ini`` (``-p ec2conformance.plugin``, early, so that option values that look
 like paths parse) and by the repository's ``conftest.py``. Everything a run keeps lives in
@@ -24,4 +26,5 @@ pytest_plugins = [
     "ec2conformance.plugin.outcomes",
     "ec2conformance.plugin.health",
     "ec2conformance.plugin.parallel",
+    "ec2conformance.plugin.allure_labels",
 ]

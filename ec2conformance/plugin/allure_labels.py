@@ -21,9 +21,13 @@ from xml.dom import minidom
 
 import allure
 import pytest
+from hypothesis import settings
 
 from ec2conformance import registry
 from ec2conformance.exchange import Exchange
+from ec2conformance.plugin.parallel import is_worker
+from ec2conformance.report import versions
+from ec2conformance.state import STATE, RunState
 
 API_PAGE = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportInstance.html"
 """The documentation link of a requirement whose row names no AWS documentation page."""
@@ -186,3 +190,42 @@ def environment_properties(values: Mapping[str, Any]) -> str:
 def write_environment(results: Path, values: Mapping[str, Any]) -> None:
     results.mkdir(parents=True, exist_ok=True)
     (results / "environment.properties").write_text(environment_properties(values), "utf-8")
+
+
+@pytest.hookimpl(trylast=True)  # after the outcomes plugin decided the verdict
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's environment, as the HTML report shows it (``environment.properties``)."""
+    config = session.config
+    results = getattr(config.option, "allure_report_dir", None)
+    state = config.stash.get(STATE, None)
+    if not results or state is None or state.target is None or state.result is None:
+        return
+    if is_worker(config):
+        return
+    write_environment(Path(results), run_environment(config, state))
+
+
+def run_environment(config: pytest.Config, state: RunState) -> dict[str, object]:
+    """Endpoint, region, mode, versions, Hypothesis profile and seed, verdict, baseline."""
+    target = state.target
+    assert target is not None and state.result is not None
+    values: dict[str, object] = {
+        "verdict": state.result.verdict.value,
+        "endpoint": target.endpoint,
+        "region": target.region,
+        "strict": target.strict,
+        "safe_mode": target.safe_mode,
+        **versions(),
+        "hypothesis_profile": config.getoption("hypothesis_profile", None)
+        or settings.get_current_profile_name(),
+        "hypothesis_seed": config.getoption("hypothesis_seed", None) or "random",
+    }
+    comparison = state.baseline_comparison
+    if comparison is not None:
+        values["baseline_worse"] = (
+            ", ".join(f"{r} {b}->{n}" for r, b, n in comparison.worse) or "none"
+        )
+        values["baseline_better"] = (
+            ", ".join(f"{r} {b}->{n}" for r, b, n in comparison.better) or "none"
+        )
+    return values

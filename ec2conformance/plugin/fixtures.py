@@ -4,12 +4,10 @@ case, boto3 clients, and the generated tests' shared session."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import settings
 
 from ec2conformance.checks import Judge
 from ec2conformance.checks.judge import NO_DENIED_IDENTITY
@@ -19,20 +17,12 @@ from ec2conformance.exchange import Redactor, redact_log_records
 from ec2conformance.fuzzing import FuzzSession
 from ec2conformance.lifecycle import cancel_created
 from ec2conformance.model import Credentials, Identity
-from ec2conformance.plugin.allure_labels import (
-    _allure_labels,
-    attach_exchange,
-    attach_text,
-    pytest_runtest_call,
-    write_environment,
-)
+from ec2conformance.plugin.allure_labels import attach_exchange, attach_text
 from ec2conformance.plugin.health import install_probe
-from ec2conformance.plugin.parallel import is_worker
 from ec2conformance.plugin.setup import is_loopback
 from ec2conformance.recording import Recorder, Replay
-from ec2conformance.report import versions
 from ec2conformance.sdk import bounded_client
-from ec2conformance.state import STATE, RunState, Target, state_of
+from ec2conformance.state import RunState, Target, state_of
 
 KEPT_EXCHANGES = 16
 """Exchanges the run's client keeps (at most 1 MiB of body each)."""
@@ -146,10 +136,6 @@ def sdk_client(target: Target) -> Callable[[Identity], Any]:
     return make
 
 
-# the autouse fixture and the hook giving each test its title and labels
-__all__ = ["_allure_labels", "pytest_runtest_call"]
-
-
 @pytest.fixture
 def judge(
     request: pytest.FixtureRequest,
@@ -177,42 +163,3 @@ def fuzz(run_state: RunState) -> FuzzSession:
     """What generated tests share: saved failures to replay, a fuzzing session's budget."""
     assert run_state.fuzz is not None
     return run_state.fuzz
-
-
-@pytest.hookimpl(trylast=True)  # after the outcomes plugin decided the verdict
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The run's environment, as the HTML report shows it (``environment.properties``)."""
-    config = session.config
-    results = getattr(config.option, "allure_report_dir", None)
-    state = config.stash.get(STATE, None)
-    if not results or state is None or state.target is None or state.result is None:
-        return
-    if is_worker(config):
-        return
-    write_environment(Path(results), run_environment(config, state))
-
-
-def run_environment(config: pytest.Config, state: RunState) -> dict[str, object]:
-    """Endpoint, region, mode, versions, Hypothesis profile and seed, verdict, baseline."""
-    target = state.target
-    assert target is not None and state.result is not None
-    values: dict[str, object] = {
-        "verdict": state.result.verdict.value,
-        "endpoint": target.endpoint,
-        "region": target.region,
-        "strict": target.strict,
-        "safe_mode": target.safe_mode,
-        **versions(),
-        "hypothesis_profile": config.getoption("hypothesis_profile", None)
-        or settings.get_current_profile_name(),
-        "hypothesis_seed": config.getoption("hypothesis_seed", None) or "random",
-    }
-    comparison = state.baseline_comparison
-    if comparison is not None:
-        values["baseline_worse"] = (
-            ", ".join(f"{r} {b}->{n}" for r, b, n in comparison.worse) or "none"
-        )
-        values["baseline_better"] = (
-            ", ".join(f"{r} {b}->{n}" for r, b, n in comparison.better) or "none"
-        )
-    return values
