@@ -87,7 +87,7 @@ def test_a_fuzzing_session_attaches_a_bounded_number_of_exchanges_per_test(tmp_p
     were sent."""
     import json
 
-    from ec2conformance.checks.judge import ATTACHMENTS_PER_TEST
+    from ec2conformance.checks.attachments import ATTACHMENTS_PER_TEST
 
     run = run_suite(tmp_path, "-k", "generated and PARAM-PLATFORM", "--fuzz-minutes=0.1")
     assert run.returncode == 0, run.stdout[-3000:]

@@ -23,6 +23,7 @@ import pytest
 
 from ec2conformance import oracle, registry
 from ec2conformance.checks.answer import Answer, Problem, Seen, outcome_text
+from ec2conformance.checks.attachments import Attachments
 from ec2conformance.checks.differential import check_same_outcome
 from ec2conformance.checks.outcome import (
     check_no_server_error,
@@ -41,9 +42,6 @@ from ec2conformance.safety import NOT_SENT_REASON, safe_spec
 from ec2conformance.state import RunState, Target, warn_should
 
 THROTTLE_BACKOFF = (0.5, 1.0, 2.0)
-ATTACHMENTS_PER_TEST = 20
-"""Exchanges attached to one test's allure result as they are sent, and as many more failing
-ones: a generated test sends hundreds (a fuzzing session, hundreds of thousands)."""
 NO_DENIED_IDENTITY = (
     "no denied identity: give --denied-access-key-id and --denied-secret-access-key"
 )
@@ -78,57 +76,17 @@ class Judge:
     """Attaches one exchange as a step (request, response, what was expected); without it
     the exchange's one-text description goes to ``attach``."""
     last_exchange: Exchange | None = None
-    _attached: set[int] = field(default_factory=set, repr=False)  # ids of exchanges attached
-    _sent_attached: int = 0
-    _failures_attached: int = 0
-    _not_attached: int = 0
     differential: Differential | None = None
     recorder: Recorder | None = None
 
     # ---- allure attachments
 
-    def _attach_sent(self, spec: RequestSpec, exchange: Exchange) -> None:
-        if self.attach is None:
-            return
-        if self._sent_attached >= ATTACHMENTS_PER_TEST:
-            self._not_attached += 1
-            return
-        self._sent_attached += 1
-        self._attached.add(id(exchange))
-        self._attach_one(spec.summary()[:120], exchange, "")
-
-    def _attach_one(self, name: str, exchange: Exchange, expected: str) -> None:
-        if self.attach_exchange is not None:
-            self.attach_exchange(name, exchange, expected)
-        elif self.attach is not None:
-            self.attach(name, exchange.describe() + (f"\n{expected}" if expected else ""))
-
-    def _attach_failed(self, exchange: Exchange, problem: Problem) -> None:
-        """A failure: its exchange (when not attached yet) with what was expected; for an
-        exchange attached as sent, what was expected alone. At most
-        :data:`ATTACHMENTS_PER_TEST` per test."""
-        if self.attach is None or self._failures_attached >= ATTACHMENTS_PER_TEST:
-            return
-        self._failures_attached += 1
-        expected = _expected_text(problem)
-        if id(exchange) in self._attached:
-            self.attach(f"failed {problem.requirement}: expected", expected)
-            return
-        self._attached.add(id(exchange))
-        self._not_attached = max(self._not_attached - 1, 0)
-        what = exchange.spec.summary() if exchange.spec is not None else exchange.method
-        self._attach_one(f"failed {problem.requirement}: {what[:100]}", exchange, expected)
+    def __post_init__(self) -> None:
+        self._attachments = Attachments(self.attach, self.attach_exchange)
 
     def attach_note(self) -> None:
         """At the end of the test: how many exchanges were sent but not attached."""
-        if self.attach is not None and self._not_attached:
-            self.attach(
-                "exchanges not attached",
-                f"{self._not_attached} more exchanges of this test were sent and judged but "
-                f"not attached (at most {ATTACHMENTS_PER_TEST} as sent, and "
-                f"{ATTACHMENTS_PER_TEST} failing ones, per test); summary.json has each "
-                "requirement's first failure in full.",
-            )
+        self._attachments.note()
 
     # ---- recording
 
@@ -151,7 +109,7 @@ class Judge:
             case=self.case_id,
         )
         if exchange is not None:
-            self._attach_failed(exchange, problem)
+            self._attachments.failed(exchange, problem)
         if registry.level(problem.requirement) == "MUST" or self.target.strict:
             self.failures.append(finding)
         else:
@@ -205,7 +163,7 @@ class Judge:
             exchange = self.client.send(spec)
             self.last_exchange = exchange
             self.state.count_request()
-            self._attach_sent(spec, exchange)
+            self._attachments.sent(spec, exchange)
             code = Answer.read(exchange).code if exchange.status == 503 else None
             if code is None or not oracle.is_throttled(503, code):
                 if self.recorder is not None:
@@ -226,9 +184,10 @@ class Judge:
             self.skipped(DIFF_REQUIREMENT, reference)
             return
         problems = check_same_outcome(exchange, reference)
-        if self.attach is not None and (problems or len(self._attached) <= ATTACHMENTS_PER_TEST):
-            title = "target vs reference: " + ("differs" if problems else "same outcome")
-            self.attach(title, side_by_side(exchange, reference))
+        title = "target vs reference: " + ("differs" if problems else "same outcome")
+        self._attachments.comparison(
+            title, side_by_side(exchange, reference), differs=bool(problems)
+        )
         self.judge((DIFF_REQUIREMENT,), problems, exchange)
 
     # ---- the whole case
@@ -401,21 +360,6 @@ class Judge:
         # No answer is remembered as status 0 (matches no failure), so it is asked once.
         self.state.sample_outcome = _outcome_key(exchange)
         return self.state.sample_outcome
-
-
-def _expected_text(problem: Problem) -> str:
-    """What a failure's attachment says was expected: the requirement's sentence, the
-    expected and received outcomes, the problem (a golden failure's readable diff)."""
-    lines = [
-        f"{problem.requirement} ({registry.level(problem.requirement)}): "
-        f"{registry.entry(problem.requirement).sentence}"
-    ]
-    if problem.expected:
-        lines.append(f"expected: {problem.expected}")
-    if problem.received:
-        lines.append(f"received: {problem.received}")
-    lines += ["", problem.message]
-    return "\n".join(lines)
 
 
 SAYS_NOTHING = "(a body that says nothing)"
