@@ -87,7 +87,17 @@ def _masked_paths() -> frozenset[tuple[str, ...]]:
 def _is_masked(names: tuple[str, ...], masked: frozenset[tuple[str, ...]]) -> bool:
     if names[-1] in _ERROR_REQUEST_IDS:  # a request id, wherever it sits
         return True
-    return any(names[-len(p) :] == p for p in masked)
+    return any(_ends_with(names, p) for p in masked)
+
+
+def _ends_with(names: tuple[str, ...], suffix: tuple[str, ...]) -> bool:
+    """Whether ``names`` ends with ``suffix``, where a list's ``item`` stands for any one
+    name: DescribeConversionTasks lists as ``conversionTasks/item/conversionTaskId`` what
+    ImportInstance answers as ``conversionTask/conversionTaskId``."""
+    if len(names) < len(suffix):
+        return False
+    tail = names[len(names) - len(suffix) :]
+    return all(ours == theirs or ours == "item" for ours, theirs in zip(tail, suffix, strict=True))
 
 
 def _lines(el: etree._Element, names: tuple[str, ...], masked: frozenset) -> Iterator[str]:

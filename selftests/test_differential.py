@@ -147,6 +147,27 @@ def test_ids_that_differ_between_endpoints_are_masked():
     assert differences(_exchange(200, SAMPLE), _exchange(200, _other_ids(SAMPLE))) == []
 
 
+def _described(body: bytes) -> bytes:
+    """The sample's task as a DescribeConversionTasks answer lists it."""
+    task = re.search(rb"<conversionTask>.*</conversionTask>", body, re.DOTALL)
+    assert task is not None
+    item = task.group(0).replace(b"<conversionTask>", b"<item>", 1)
+    item = item.replace(b"</conversionTask>", b"</item>")
+    return (
+        b'<DescribeConversionTasksResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b"<requestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</requestId>"
+        b"<conversionTasks>" + item + b"</conversionTasks></DescribeConversionTasksResponse>"
+    )
+
+
+def test_ids_are_masked_in_a_described_task_too():
+    ours, theirs = _described(SAMPLE), _described(_other_ids(SAMPLE))
+    assert ours != theirs
+    assert differences(_exchange(200, ours), _exchange(200, theirs)) == []
+    masked = normalised_body(_exchange(200, ours))
+    assert masked is not None and "conversionTaskId: '*'" in masked
+
+
 def test_any_other_text_is_a_difference():
     other = SAMPLE.replace(b"<format>VMDK</format>", b"<format>RAW</format>")
     found = differences(_exchange(200, other), _exchange(200, SAMPLE))
