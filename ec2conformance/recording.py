@@ -148,6 +148,10 @@ class Recorder:
         return path
 
 
+class ReplayVersionWarning(UserWarning):
+    """A replayed session recorded by another suite or contract version."""
+
+
 class NotRecorded(LookupError):
     """A case the recorded session has no answer to."""
 
@@ -168,6 +172,23 @@ class Replay:
         for record in document.pop("exchanges"):
             answers.setdefault(record["case"], []).append(_exchange_of(record))
         return cls(document, answers)
+
+    def version_mismatch(self) -> str | None:
+        """What differs between the session's suite and contract versions and this suite's,
+        or None: a session recorded by another version may lack cases or answer a request
+        this version builds differently (its ``NotRecorded`` skips say which)."""
+        ours = {
+            "suite_version": __version__,
+            "contract_version": golden.load_json("requirements.json")["contract_version"],
+        }
+        differ = [
+            f"{name.replace('_', ' ')} {self.facts.get(name)!s} (this suite: {mine})"
+            for name, mine in ours.items()
+            if self.facts.get(name) != mine
+        ]
+        if not differ:
+            return None
+        return "the replayed session was recorded with " + ", ".join(differ)
 
     @property
     def endpoint(self) -> str:

@@ -123,6 +123,8 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     facts = doc.get("facts", {})
     if facts.get("stopped_answering"):
         lines.append(f"- {facts['stopped_answering']}: the tests after it were skipped")
+    if facts.get("replay_version_mismatch"):
+        lines.append(f"- warning: {facts['replay_version_mismatch']}")
     tasks = facts.get("tasks")
     if tasks and tasks.get("created"):
         lines.append(

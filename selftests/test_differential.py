@@ -15,6 +15,7 @@ The fast tests at the end judge :func:`~ec2conformance.differential.differences`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -294,3 +295,38 @@ def test_the_shipped_session_is_a_reference(mode, verdict, backend, tmp_path):
         proxy.stop()
     assert run.summary["verdict"] == verdict, run.stdout[-3000:]
     assert run.status(REQUIREMENT) == ("passed" if mode == "pass" else "failed")
+
+
+def _session_of_another_version(directory: Path) -> Path:
+    document = json.loads((SESSION / SESSION_FILE).read_text(encoding="utf-8"))
+    document["suite_version"] = "0.0.1"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / SESSION_FILE).write_text(json.dumps(document), encoding="utf-8")
+    return directory
+
+
+def test_a_session_of_another_version_says_so(tmp_path):
+    assert Replay.load(SESSION).version_mismatch() is None
+    said = Replay.load(_session_of_another_version(tmp_path)).version_mismatch()
+    assert said is not None and "suite version 0.0.1" in said and "contract" not in said
+
+
+@pytest.mark.slow
+def test_replaying_another_versions_session_warns_in_the_reports(backend, tmp_path):
+    session = _session_of_another_version(tmp_path / "session")
+    run = run_suite(
+        tmp_path / "run",
+        f"--endpoint={backend.url}",
+        f"--replay={session}",
+        f"--access-key-id={PERMITTED.access_key_id}",
+        f"--secret-access-key={PERMITTED.secret_access_key}",
+        f"--denied-access-key-id={DENIED.access_key_id}",
+        f"--denied-secret-access-key={DENIED.secret_access_key}",
+        "-k",
+        "WIRE-POST and not generated",
+        timeout=300,
+    )
+    said = run.summary.get("facts", {}).get("replay_version_mismatch", "")
+    assert "suite version 0.0.1" in said, run.stdout[-3000:]
+    assert f"- warning: {said}" in (tmp_path / "run" / "summary.md").read_text(encoding="utf-8")
+    assert "ReplayVersionWarning" in run.stdout

@@ -3,6 +3,7 @@ case, boto3 clients, and the generated tests' shared session."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.allure_labels import attach_exchange, attach_text
 from ec2conformance.plugin.health import install_probe
 from ec2conformance.plugin.setup import is_loopback
-from ec2conformance.recording import Recorder, Replay
+from ec2conformance.recording import Recorder, Replay, ReplayVersionWarning
 from ec2conformance.sdk import bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
@@ -74,11 +75,18 @@ def _reference_identities(config: pytest.Config, target: Target) -> dict[Identit
 
 
 @pytest.fixture(scope="session")
-def differential(pytestconfig: pytest.Config, target: Target) -> Iterator[Differential | None]:
+def differential(
+    pytestconfig: pytest.Config, target: Target, run_state: RunState
+) -> Iterator[Differential | None]:
     """Differential mode's reference side (``--reference-endpoint``), or None."""
     replay = pytestconfig.getoption("replay")
     if replay is not None:
-        yield Differential(Replay.load(replay))
+        session = Replay.load(replay)
+        mismatch = session.version_mismatch()
+        if mismatch:
+            run_state.facts["replay_version_mismatch"] = mismatch
+            warnings.warn(ReplayVersionWarning(mismatch), stacklevel=1)
+        yield Differential(session)
         return
     endpoint = pytestconfig.getoption("reference_endpoint")
     if endpoint is None:
