@@ -54,6 +54,24 @@ def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+RENDER_ATTEMPTS = 3
+
+
+def _rendered(url: str, shown: str) -> str:
+    """The page's DOM once it shows ``shown``, at most :data:`RENDER_ATTEMPTS` renders.
+
+    Under load the page can still be reading a result from its embedded data when Chromium's
+    virtual time runs out; the render then shows "Failed to fetch" instead of the result (seen
+    once in a clean-clone CI run, never when run alone). Only that is rendered again; the
+    callers' checks are made on the last render, whatever it shows."""
+    dom = ""
+    for _ in range(RENDER_ATTEMPTS):
+        dom = _chromium("--dump-dom", url).stdout
+        if shown in dom or "Failed to fetch" not in dom:
+            break
+    return dom
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     why = _needs()
@@ -135,7 +153,7 @@ def test_the_failed_tests_page_shows_its_exchange_and_what_was_expected(
     _, page = built
     ids = _failed_result_ids(page.read_text(encoding="utf-8"), REQUIREMENT)
     assert ids, f"no failed {REQUIREMENT} test in the report"
-    dom = _chromium("--dump-dom", f"{page.as_uri()}#{ids[0]}").stdout
+    dom = _rendered(f"{page.as_uri()}#{ids[0]}", f"{REQUIREMENT}: ")
     body = re.sub(r"<script.*?</script>", " ", dom[dom.find("<body") :], flags=re.S)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
     assert f"{REQUIREMENT}: " in text and "Failed" in text, text[:2000]
