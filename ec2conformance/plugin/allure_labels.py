@@ -17,13 +17,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-from xml.dom import minidom
 
 import allure
 import pytest
 from hypothesis import settings
+from lxml import etree
 
-from ec2conformance import registry
+from ec2conformance import registry, xmlsafe
 from ec2conformance.exchange import Exchange
 from ec2conformance.plugin.parallel import is_worker
 from ec2conformance.report import versions
@@ -150,12 +150,15 @@ def response_text(exchange: Exchange) -> str:
 
 
 def _pretty(body: bytes) -> str:
+    """An XML body indented (parsed as every answer is, by :func:`xmlsafe.parse_untrusted`:
+    a DOCTYPE or an entity is never expanded); any other body as it came."""
     if body.lstrip()[:1] == b"<" and len(body) <= 256 * 1024:
         try:
-            pretty = minidom.parseString(body).toprettyxml(indent="  ")
-            return "\n".join(line for line in pretty.splitlines() if line.strip())
-        except Exception:  # not well-formed: shown as it came
-            pass
+            root = xmlsafe.parse_untrusted(body)
+        except xmlsafe.UnsafeOrMalformedXML:  # shown as it came
+            return _text(body)
+        etree.indent(root, space="  ")
+        return etree.tostring(root, encoding="unicode")
     return _text(body)
 
 
