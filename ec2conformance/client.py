@@ -26,7 +26,7 @@ from ec2conformance.health import Health
 from ec2conformance.model import AuthFault, Credentials, Identity, RequestSpec, Signing
 from ec2conformance.safety import NOT_SENT_REASON, SafeModeRefusal, safe_spec
 from ec2conformance.signing import Headers, host_header, sign_request
-from ec2conformance.transport import BoundedTransport, Transfer, sent_as_is
+from ec2conformance.transport import BoundedTransport, sent_as_is
 from ec2conformance.wire import FORM_CONTENT_TYPE, apply_wire_fault, encode_form, encode_query
 
 __all__ = [
@@ -102,6 +102,11 @@ class Client:
         self._path = parts.path or "/"
         self._host = host_header(endpoint)
         self._redactor = Redactor(c.secret_access_key for c in self._identities.values())
+
+    @property
+    def path(self) -> str:
+        """The endpoint's path (``/`` when its URL has none): where requests are sent."""
+        return self._path
 
     @property
     def timeout(self) -> float:
@@ -251,33 +256,11 @@ class Client:
                 " (pass a percent-encoded URL)"
             )
         sent_headers = tuple((str(k), str(v)) for k, v in request.headers.items())
-        exchange = self._record(spec, prepared, sent_headers, self._transport.send(request))
+        exchange = self._redactor.exchange(
+            spec, prepared, sent_headers, self._transport.send(request)
+        )
         self.exchanges.append(exchange)
         return exchange
-
-    def _record(
-        self,
-        spec: RequestSpec | None,
-        prepared: PreparedExchange,
-        sent_headers: Headers,
-        transfer: Transfer,
-    ) -> Exchange:
-        """The exchange as recorded: what was sent and what came back, redacted."""
-        redact = self._redactor
-        return Exchange(
-            spec=redact.spec(spec),
-            method=prepared.method,
-            url=redact.url(prepared.url),
-            request_headers=redact.headers(sent_headers, request_side=True),
-            request_body=redact.body(prepared.body, request_side=True),
-            status=transfer.status,
-            response_headers=redact.headers(transfer.headers, request_side=False),
-            response_body=redact.body(transfer.body, request_side=False),
-            truncated=transfer.truncated,
-            elapsed=transfer.elapsed,
-            error=transfer.error,
-            sent_at=transfer.sent_at,
-        )
 
     # -- lifetime ---------------------------------------------------------------------
 

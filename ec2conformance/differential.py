@@ -16,6 +16,11 @@ rules :data:`DIFFERING_RULES` of the normalisation), and the body's character en
 media type. Ids the target gave (a task id) are translated to the reference's before a
 later request naming them is mirrored.
 
+A request the suite did not encode itself (boto3's, ``ec2conformance/sdk.py``) is mirrored
+as it was sent: the same method, body, ``Content-Type`` and ``User-Agent``, signed again for
+the reference (:meth:`Differential.mirror` with ``as_sent``); its case (the parameters read
+from its body) is what a recorded session matches it by.
+
 Time is not an outcome: a slower answer with the same content is the same outcome (the
 request timeout, FUZZ-NO-SERVER-ERROR, is what judges slowness); both times are shown.
 
@@ -37,6 +42,7 @@ from ec2conformance.client import Client, Exchange
 from ec2conformance.model import RequestSpec
 from ec2conformance.recording import NotRecorded, Replay
 from ec2conformance.safety import safe_spec
+from ec2conformance.wire import encode_form
 
 __all__ = [
     "DIFFERING_RULES",
@@ -68,6 +74,7 @@ DIFFERING_RULES = (
 # Error envelopes carry their request id in these elements (not a rule of the success body).
 _ERROR_REQUEST_IDS = ("RequestID", "RequestId", "requestId")
 _MASK = "*"
+CANCEL_ACTION = "CancelConversionTask"
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._-]+)", re.IGNORECASE)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -221,17 +228,50 @@ class Differential:
     ids: dict[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
 
-    def mirror(self, spec: RequestSpec, target: Exchange) -> Exchange | str:
+    def mirror(
+        self, spec: RequestSpec, target: Exchange, *, as_sent: bool = False
+    ) -> Exchange | str:
         """Send ``spec`` (its ids translated) to the reference; the reference's exchange,
-        or why it was not sent."""
+        or why it was not sent. With ``as_sent`` the reference gets the bytes the target
+        got (``target``'s method, body and media type, see :meth:`_send_as_sent`)."""
         if not self.may_mutate and safe_spec(spec) != spec:
             return NOT_SENT_OFF_LOOPBACK
+        translated = self.translate(spec)
         try:
-            reference = self.client.send(self.translate(spec))
+            if as_sent and isinstance(self.client, Client):
+                reference = self._send_as_sent(self.client, spec, translated, target)
+            else:
+                reference = self.client.send(translated)
         except NotRecorded as exc:  # --replay: a case the session did not record
             return str(exc)
         self.learn(target, reference)
+        self._forget_cancelled(translated, reference)
         return reference
+
+    @staticmethod
+    def _send_as_sent(
+        client: Client, spec: RequestSpec, translated: RequestSpec, target: Exchange
+    ) -> Exchange:
+        """``target``'s request sent again, signed for the reference: its method, query,
+        body (encoded again only when an id in it was translated), ``Content-Type`` and
+        ``User-Agent``."""
+        body = target.request_body if translated == spec else encode_form(translated.params)
+        kept = ("content-type", "user-agent")
+        headers = [(k, v) for k, v in target.request_headers if k.lower() in kept]
+        query = target.url.partition("?")[2]
+        path = client.path + (f"?{query}" if query else "")
+        sent = client.send_raw(
+            target.method, path, headers, body, identity=spec.identity, signing=spec.signing
+        )
+        return replace(sent, spec=translated)
+
+    def _forget_cancelled(self, spec: RequestSpec, reference: Exchange) -> None:
+        """A mirrored CancelConversionTask the reference answered 200 has cancelled its task
+        there: :meth:`cancel_created` need not cancel it again."""
+        task_id = spec.get("ConversionTaskId")
+        cancelled = spec.get("Action") == CANCEL_ACTION and reference.status == 200
+        if cancelled and task_id in self.created:
+            self.created.remove(task_id)
 
     def translate(self, spec: RequestSpec) -> RequestSpec:
         """``spec`` with each id the target gave replaced by the reference's."""
@@ -256,7 +296,7 @@ class Differential:
         if not self.may_mutate or isinstance(self.client, Replay):
             return
         for task_id in self.created:
-            spec = RequestSpec.of([("ConversionTaskId", task_id)], action="CancelConversionTask")
+            spec = RequestSpec.of([("ConversionTaskId", task_id)], action=CANCEL_ACTION)
             try:
                 self.client.send(spec)
             except Exception:

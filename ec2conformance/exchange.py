@@ -15,12 +15,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ec2conformance.model import RequestSpec, Signing
 from ec2conformance.signing import Headers
 from ec2conformance.wire import encode_form, encode_query
+
+if TYPE_CHECKING:  # transport imports this module
+    from ec2conformance.transport import Transfer
 
 __all__ = ["REDACTED", "Exchange", "PreparedExchange", "Redactor", "shorten"]
 
@@ -222,6 +225,29 @@ class Redactor:
             body = _SECRET_PARAMS_BYTES.sub(rb"\g<1>" + REDACTED.encode(), body)
             return self._scrub(body, self._all)
         return self._scrub(body, self._strong)
+
+    def exchange(
+        self,
+        spec: RequestSpec | None,
+        prepared: PreparedExchange,
+        sent_headers: Headers,
+        transfer: Transfer,
+    ) -> Exchange:
+        """The exchange as recorded: what was sent and what came back, redacted."""
+        return Exchange(
+            spec=self.spec(spec),
+            method=prepared.method,
+            url=self.url(prepared.url),
+            request_headers=self.headers(sent_headers, request_side=True),
+            request_body=self.body(prepared.body, request_side=True),
+            status=transfer.status,
+            response_headers=self.headers(transfer.headers, request_side=False),
+            response_body=self.body(transfer.body, request_side=False),
+            truncated=transfer.truncated,
+            elapsed=transfer.elapsed,
+            error=transfer.error,
+            sent_at=transfer.sent_at,
+        )
 
     def spec(self, spec: RequestSpec | None) -> RequestSpec | None:
         """``spec`` with the long secrets removed from its parameters (itself if none)."""

@@ -24,9 +24,8 @@ from ec2conformance.checks.lifecycle import (
     check_unknown_task,
     tasks_of,
 )
-from ec2conformance.client import Client, Exchange
+from ec2conformance.client import Exchange
 from ec2conformance.model import RequestSpec, sample
-from ec2conformance.state import RunState
 
 DESCRIBE = action_of("LIFE-DESCRIBE")
 CANCEL = action_of("LIFE-CANCEL")
@@ -34,10 +33,14 @@ UNKNOWN_TASK_IDS = {"well-formed-unknown": "import-i-zzzzzzzzzzzzzzzzz", "malfor
 """A task id for each variant of LIFE-UNKNOWN-TASK's row."""
 
 
-def has_describe(client: Client, state: RunState) -> bool:
-    """The probe, asked once per run: does the target have DescribeConversionTasks?"""
+def has_describe(judge: Judge) -> bool:
+    """The probe, asked once per run: does the target have DescribeConversionTasks? Sent by
+    ``judge`` at run level (recorded, and mirrored in differential mode, its findings
+    recorded at once: the probe is no test's case)."""
+    state = judge.state
     if "has_describe_conversion_tasks" not in state.facts:
-        answer = Answer.read(client.send(RequestSpec.of([], action=DESCRIBE)))
+        probe = judge if judge.at_once else judge.at_run_level()
+        answer = Answer.read(probe.send(RequestSpec.of([], action=DESCRIBE)))
         state.facts["has_describe_conversion_tasks"] = answer.status == 200 and answer.is_xml
     return bool(state.facts["has_describe_conversion_tasks"])
 
@@ -115,11 +118,28 @@ CANCEL_AT_END_LIMIT = 5000
 """Tasks cancelled at the end of a run at most (one request each)."""
 
 
-def cancel_created(client: Client, state: RunState) -> None:
+def _has_describe_at_end(judge: Judge) -> bool:
+    """The probe at the end of a run: persistent throttling is a no (no test to skip)."""
+    try:
+        return has_describe(judge)
+    except pytest.skip.Exception:
+        return False
+
+
+END_OF_RUN = "end of run: cancelling the tasks the run created"
+"""The case of the end-of-run cancels (and of the probe, when they send it)."""
+
+
+def cancel_created(judge: Judge) -> None:
     """Cancel the conversion tasks the run created, where the target has
     CancelConversionTask (taken to, when it has DescribeConversionTasks), and say in the
     run's facts what was created and cancelled. The embedded endpoint ends with the run:
-    nothing is cancelled there. Nothing is sent once the target has stopped answering."""
+    nothing is cancelled there. Nothing is sent once the target has stopped answering.
+
+    ``judge`` is a run-level judge (:meth:`~ec2conformance.checks.Judge.at_run_level`): in
+    differential mode each cancel goes to the reference too (the task id translated to the
+    reference's), and a difference is recorded in the run's findings."""
+    state = judge.state
     target = state.target
     created = list(state.created_tasks)
     facts: dict[str, Any] = {"created": len(created), "cancelled": 0, "not_cancelled": []}
@@ -133,7 +153,7 @@ def cancel_created(client: Client, state: RunState) -> None:
         facts["note"] = "not cancelled: the target stopped answering"
         facts["not_cancelled"] = created
         return
-    if target.safe_mode or not has_describe(client, state):
+    if target.safe_mode or not _has_describe_at_end(judge):
         facts["note"] = "not cancelled: the target has no DescribeConversionTasks"
         facts["not_cancelled"] = created
         return
@@ -141,8 +161,12 @@ def cancel_created(client: Client, state: RunState) -> None:
         if target.health.stopped:
             facts["not_cancelled"].append(task_id)
             continue
-        exchange = client.send(RequestSpec.of([("ConversionTaskId", task_id)], action=CANCEL))
-        state.count_request()
+        spec = RequestSpec.of([("ConversionTaskId", task_id)], action=CANCEL)
+        try:
+            exchange = judge.send(spec)
+        except pytest.skip.Exception:  # throttled to the end
+            facts["not_cancelled"].append(task_id)
+            continue
         if exchange.status == 200:
             facts["cancelled"] += 1
         else:

@@ -29,15 +29,13 @@ from hypothesis.strategies import SearchStrategy
 
 from ec2conformance import golden, registry
 from ec2conformance.cases import Case
-from ec2conformance.checks import Judge
+from ec2conformance.checks import Judge, Problem
 from ec2conformance.checks.success import integer_problems
 from ec2conformance.client import Exchange
 from ec2conformance.exchange import shorten
-from ec2conformance.findings import ConformanceFailure
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import Identity, RequestSpec, sample, sample_api_parameters
 from ec2conformance.sdk import NoAnswer, UnsafeAnswer
-from ec2conformance.state import Target
 
 UNPARSEABLE = "(botocore could not parse the answer)"
 
@@ -250,62 +248,62 @@ def sdk_call(client: Any, operation: str, **kwargs: Any) -> tuple[int | None, st
     return result["ResponseMetadata"]["HTTPStatusCode"], None, result
 
 
-def _fail(requirement: str, message: str, *, expected: str, received: str) -> ConformanceFailure:
-    failure = ConformanceFailure.single(requirement, message, expected=expected, received=received)
-    return ConformanceFailure(
-        failure.findings, sentences={requirement: registry.entry(requirement).sentence}
-    )
-
-
 def verify_sdk_refusal(
+    judge: Judge,
     sdk_client: Callable[[Identity], Any],
-    target: Target,
     requirement: str,
     *,
     identity: Identity,
     dry_run: bool,
 ) -> None:
     """boto3's ``import_instance`` of the sample gets one of the row's errors (ClientError
-    code and HTTP status)."""
+    code and HTTP status). The judge hears of boto3's exchange (differential mode mirrors
+    it) and records what is wrong with it."""
+    target = judge.target
     if target.safe_mode and not dry_run:
         pytest.skip(registry.SAFE_MODE_REASON)
     alternatives = registry.entry(requirement).alternatives(strict=target.strict)
     ec2 = sdk_client(identity)
-    status, code, _ = sdk_call(ec2, "import_instance", DryRun=dry_run, **sample_api_parameters())
-    if any(a.status in (None, status) and a.code == code for a in alternatives):
-        return
-    raise _fail(
-        requirement,
-        "boto3's import_instance got another answer",
-        expected=" or ".join(f"{a.status or 'any status'} {a.code}" for a in alternatives),
-        received=f"{status} {code or ''}".strip(),
-    )
+    with judge.case():
+        status, code, _ = sdk_call(
+            ec2, "import_instance", DryRun=dry_run, **sample_api_parameters()
+        )
+        if not any(a.status in (None, status) and a.code == code for a in alternatives):
+            problem = Problem(
+                requirement,
+                "boto3's import_instance got another answer",
+                expected=" or ".join(f"{a.status or 'any status'} {a.code}" for a in alternatives),
+                received=f"{status} {code or ''}".strip(),
+            )
+            judge.fail(problem, judge.last_exchange)
 
 
-def verify_sdk_parse(sdk_client: Callable[[Identity], Any], target: Target) -> None:
+def verify_sdk_parse(judge: Judge, sdk_client: Callable[[Identity], Any]) -> None:
     """boto3's ``import_instance`` of the sample returns a ConversionTask of the model's
     types (RESP-SDK-PARSE)."""
-    if target.safe_mode:
+    if judge.target.safe_mode:
         pytest.skip(registry.SAFE_MODE_REASON)
-    status, code, result = sdk_call(
-        sdk_client(Identity.PERMITTED), "import_instance", **sample_api_parameters()
-    )
-    if status is None:
-        pytest.skip(f"no 200 to parse: boto3's sample request got {code}")
-    if status != 200:
-        pytest.skip(f"no 200 to parse: the sample was answered {status} {code or ''}".rstrip())
-    if result is None:
-        problems = [f"a 200 that botocore could not read {code or UNPARSEABLE}"]
-    else:
-        task = result.get("ConversionTask", {})
-        volumes = task.get("ImportInstance", {}).get("Volumes", [])
-        problems = [] if task.get("ConversionTaskId") else ["no ConversionTaskId"]
-        problems += [] if len(volumes) == 1 else [f"{len(volumes)} volumes"]
-        problems += integer_problems(volumes, absent_ok=False)
-    if problems:
-        raise _fail(
-            "RESP-SDK-PARSE",
-            "boto3 did not read the answer into the model's types",
-            expected="ConversionTask with integer Size, Bytes, BytesConverted",
-            received="; ".join(problems),
+    with judge.case():
+        status, code, result = sdk_call(
+            sdk_client(Identity.PERMITTED), "import_instance", **sample_api_parameters()
         )
+        if status is None:
+            pytest.skip(f"no 200 to parse: boto3's sample request got {code}")
+        if status != 200:
+            pytest.skip(f"no 200 to parse: the sample was answered {status} {code or ''}".rstrip())
+        if result is None:
+            problems = [f"a 200 that botocore could not read {code or UNPARSEABLE}"]
+        else:
+            task = result.get("ConversionTask", {})
+            volumes = task.get("ImportInstance", {}).get("Volumes", [])
+            problems = [] if task.get("ConversionTaskId") else ["no ConversionTaskId"]
+            problems += [] if len(volumes) == 1 else [f"{len(volumes)} volumes"]
+            problems += integer_problems(volumes, absent_ok=False)
+        if problems:
+            problem = Problem(
+                "RESP-SDK-PARSE",
+                "boto3 did not read the answer into the model's types",
+                expected="ConversionTask with integer Size, Bytes, BytesConverted",
+                received="; ".join(problems),
+            )
+            judge.fail(problem, judge.last_exchange)

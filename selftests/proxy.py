@@ -66,13 +66,50 @@ def _reorder(status: int, headers: Headers, body: bytes) -> tuple[Headers, bytes
     return headers, _FIRST_TWO.sub(rb"\3\2\1", body)
 
 
+EXTRA_ELEMENT = b"<proxiedBy>example</proxiedBy>"
+"""What the ``*-extra-element`` modes add after a 200's ``requestId``."""
+
+
+def _extra_element(status: int, headers: Headers, body: bytes) -> tuple[Headers, bytes]:
+    if status != 200:
+        return headers, body
+    return headers, re.sub(rb"(</requestId>)", rb"\1" + EXTRA_ELEMENT, body, count=1)
+
+
 Alteration = Callable[[int, Headers, bytes], tuple[Headers, bytes]]
 ANSWER_ALTERATIONS: dict[str, Alteration] = {
     "add-namespace": _add_namespace,
     "rewrite-error-code": _rewrite_code,
     "re-encode": _re_encode,
     "reorder": _reorder,
+    "boto3-extra-element": _extra_element,
+    "describe-extra-element": _extra_element,
+    "cancel-extra-element": _extra_element,
 }
+Request = tuple[Headers, str, bytes]  # headers, path and query, body
+
+
+def _from_boto3(request: Request) -> bool:
+    headers = request[0]
+    return any(k.lower() == "user-agent" and v.startswith("Boto3/") for k, v in headers)
+
+
+def _action_is(action: bytes) -> Callable[[Request], bool]:
+    wanted = re.compile(rb"(^|[?&])Action=" + action + rb"(&|$)")
+
+    def applies(request: Request) -> bool:
+        _, path, body = request
+        return bool(wanted.search(path.encode("utf-8")) or wanted.search(body))
+
+    return applies
+
+
+ONLY_FOR: dict[str, Callable[[Request], bool]] = {
+    "boto3-extra-element": _from_boto3,
+    "describe-extra-element": _action_is(b"DescribeConversionTasks"),
+    "cancel-extra-element": _action_is(b"CancelConversionTask"),
+}
+"""The modes that alter the answers of some requests only: those their test says."""
 DROPPED_HEADER = "X-Amz-Date"
 """The signed header the ``drop-signed-header`` mode removes from each request."""
 MODES = ("pass", "drop-signed-header", "latency", *ANSWER_ALTERATIONS)
@@ -134,7 +171,8 @@ def start_proxy(backend: str, mode: str = "pass") -> RunningProxy:
             finally:
                 connection.close()
             alter = ANSWER_ALTERATIONS.get(mode)
-            if alter is not None:
+            applies = ONLY_FOR.get(mode, lambda _: True)
+            if alter is not None and applies((headers, self.path, body)):
                 answer_headers, answer_body = alter(status, answer_headers, answer_body)
             self.send_response_only(status)
             for name, value in answer_headers:

@@ -42,10 +42,16 @@ ALTERATIONS = tuple(m for m in MODES if m not in ("pass", "latency"))
 """The proxies DIFF-SAME-OUTCOME must catch: its "faults" (selftests/test_faults.py counts
 them as the requirement's)."""
 CLEAN = ("pass", "latency")
+LIFECYCLE_AND_BOTO3 = "lifecycle or boto3"
+"""The selection whose requests are built apart from the cases: the lifecycle requests
+(the probe, Describe, Cancel) and boto3's."""
 SELECTION = {
     "rewrite-error-code": "differential or PARAM-PLATFORM-MISSING",
+    "boto3-extra-element": "differential or boto3",
+    "describe-extra-element": "differential or lifecycle",
 }
-"""The ``-k`` selection of each run (default: the differential group and WIRE-POST)."""
+"""The ``-k`` selection of each run (default: the differential group and WIRE-POST; the
+``cancel-extra-element`` proxy is caught on the end-of-run cancels of its tasks alone)."""
 DEFAULT_SELECTION = "differential or WIRE-POST or WIRE-GET"
 #: What each alteration may break besides DIFF-SAME-OUTCOME.
 ALSO_BROKEN = {
@@ -54,6 +60,16 @@ ALSO_BROKEN = {
     "reorder": {"RESP-GOLDEN-ORDER"},
     "add-namespace": {"RESP-NAMESPACE"},
     "re-encode": set(),
+    "boto3-extra-element": set(),
+    "describe-extra-element": set(),
+    "cancel-extra-element": set(),
+}
+#: What a proxy's first difference shows of its request, where only one kind of request is
+#: altered (with the default selection, the only cancels are the end-of-run ones).
+FIRST_FAILURE_SHOWS = {
+    "boto3-extra-element": "::test_boto3_",
+    "describe-extra-element": "DescribeConversionTasks",
+    "cancel-extra-element": "CancelConversionTask",
 }
 
 
@@ -64,7 +80,23 @@ def backend() -> ReferenceProcess:
     server.stop()
 
 
-def _certify(backend: ReferenceProcess, mode: str, reports: Path) -> SuiteRun:
+@pytest.fixture
+def fresh_backend() -> ReferenceProcess:
+    """A backend of this test alone: the module's has kept every task of the runs before
+    (DescribeConversionTasks without ids lists them all, and past the client's cap on a body
+    the lifecycle probe cannot read the answer)."""
+    server = start_process("127.0.0.1")
+    yield server
+    server.stop()
+
+
+#: The proxies whose alteration only the lifecycle requests see.
+NEEDS_A_FRESH_BACKEND = ("describe-extra-element", "cancel-extra-element")
+
+
+def _certify(
+    backend: ReferenceProcess, mode: str, reports: Path, selection: str | None = None
+) -> SuiteRun:
     proxy: RunningProxy = start_proxy(backend.url, mode)
     try:
         return run_suite(
@@ -76,7 +108,7 @@ def _certify(backend: ReferenceProcess, mode: str, reports: Path) -> SuiteRun:
             f"--denied-access-key-id={DENIED.access_key_id}",
             f"--denied-secret-access-key={DENIED.secret_access_key}",
             "-k",
-            SELECTION.get(mode, DEFAULT_SELECTION),
+            selection or SELECTION.get(mode, DEFAULT_SELECTION),
             timeout=300,
         )
     finally:
@@ -94,9 +126,22 @@ def test_clean_proxy_is_certified(mode, backend, tmp_path):
 
 
 @pytest.mark.slow
+def test_clean_proxy_is_certified_on_lifecycle_and_boto3_requests(fresh_backend, tmp_path):
+    """The lifecycle probe, Describe and Cancel requests, the end-of-run cancels and boto3's
+    requests are mirrored, and a clean proxy passes on every one of them."""
+    run = _certify(fresh_backend, "pass", tmp_path, LIFECYCLE_AND_BOTO3)
+    assert run.summary["verdict"] == "conformant", run.stdout[-3000:]
+    assert run.status(REQUIREMENT) == "passed"
+    assert run.with_status("failed") == run.with_status("warned") == []
+    tasks = run.summary["facts"]["tasks"]  # one was cancelled already, by LIFE-CANCEL's test
+    assert tasks["cancelled"] > 0 and tasks["cancelled"] == tasks["created"] - 1, tasks
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ALTERATIONS)
-def test_altering_proxy_is_caught(mode, backend, tmp_path):
-    run = _certify(backend, mode, tmp_path)
+def test_altering_proxy_is_caught(mode, request, tmp_path):
+    fixture = "fresh_backend" if mode in NEEDS_A_FRESH_BACKEND else "backend"
+    run = _certify(request.getfixturevalue(fixture), mode, tmp_path)
     assert run.summary["verdict"] == "non-conformant", run.stdout[-3000:]
     assert run.status(REQUIREMENT) == "failed"
     assert run.with_status("error") == []
@@ -104,6 +149,7 @@ def test_altering_proxy_is_caught(mode, backend, tmp_path):
     assert others <= ALSO_BROKEN[mode], others
     first = run.summary["requirements"][REQUIREMENT]["first_failure"]
     assert "reference: " in first and "target: " in first  # both exchanges, side by side
+    assert FIRST_FAILURE_SHOWS.get(mode, "") in first, first
     assert REQUIREMENT in (tmp_path / "summary.md").read_text(encoding="utf-8")
 
 
@@ -330,3 +376,37 @@ def test_replaying_another_versions_session_warns_in_the_reports(backend, tmp_pa
     assert "suite version 0.0.1" in said, run.stdout[-3000:]
     assert f"- warning: {said}" in (tmp_path / "run" / "summary.md").read_text(encoding="utf-8")
     assert "ReplayVersionWarning" in run.stdout
+
+
+@pytest.mark.slow
+def test_boto3s_requests_are_recorded_and_replayed(backend, tmp_path):
+    """boto3's exchanges go into a recorded session by their case (the parameters of the
+    body botocore sent), so a replay finds them: replayed through a proxy that alters only
+    boto3's answers, the session catches it on DIFF-SAME-OUTCOME (a case it lacked would be
+    skipped instead)."""
+    session = tmp_path / "session"
+    recorded = run_suite(tmp_path / "recording", f"--record={session}", "-k", "boto3")
+    assert recorded.summary["verdict"] == "conformant", recorded.stdout[-3000:]
+    document = json.loads((session / SESSION_FILE).read_text(encoding="utf-8"))
+    agents = [
+        v for x in document["exchanges"] for k, v in x["request"]["headers"] if k == "User-Agent"
+    ]
+    assert agents and all(a.startswith("Boto3/") for a in agents), agents
+    proxy = start_proxy(backend.url, "boto3-extra-element")
+    try:
+        run = run_suite(
+            tmp_path / "replay",
+            f"--endpoint={proxy.url}",
+            f"--replay={session}",
+            f"--access-key-id={PERMITTED.access_key_id}",
+            f"--secret-access-key={PERMITTED.secret_access_key}",
+            f"--denied-access-key-id={DENIED.access_key_id}",
+            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            "-k",
+            "boto3",
+            timeout=300,
+        )
+    finally:
+        proxy.stop()
+    assert run.status(REQUIREMENT) == "failed", run.stdout[-3000:]
+    assert "::test_boto3_" in run.summary["requirements"][REQUIREMENT]["first_failure"]

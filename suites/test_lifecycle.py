@@ -21,9 +21,9 @@ pytestmark = pytest.mark.lifecycle
 
 
 @pytest.fixture
-def lifecycle(client, run_state, target):
+def lifecycle(judge, target):
     """The target, when it has DescribeConversionTasks."""
-    if not has_describe(client, run_state):
+    if not has_describe(judge):
         pytest.skip("the target does not have DescribeConversionTasks (the probe was not 200 XML)")
     return target
 

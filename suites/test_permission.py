@@ -29,11 +29,11 @@ def test_dry_run_false_is_served(case, judge):
 
 
 @pytest.mark.parametrize("case", [param(rid, first_case(rid), "boto3") for rid in SDK_ROWS])
-def test_boto3_gets_the_rows_error(case, sdk_client, target):
+def test_boto3_gets_the_rows_error(case, sdk_client, judge):
     """boto3's import_instance gets the row's error (ClientError code and HTTP status)."""
     verify_sdk_refusal(
+        judge,
         sdk_client,
-        target,
         case.requirement,
         identity=Identity(case.spec.identity),
         dry_run=case.spec.get("DryRun") == "true",

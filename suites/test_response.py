@@ -30,6 +30,6 @@ def test_success_body_meets_the_requirement(requirement, variant, judge, target)
 
 
 @pytest.mark.parametrize("requirement", [param("RESP-SDK-PARSE", "RESP-SDK-PARSE", "boto3")])
-def test_boto3_reads_the_answer(requirement, sdk_client, target):
+def test_boto3_reads_the_answer(requirement, sdk_client, judge):
     """boto3's import_instance with the sample returns a ConversionTask of the model's types."""
-    verify_sdk_parse(sdk_client, target)
+    verify_sdk_parse(judge, sdk_client)

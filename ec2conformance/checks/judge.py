@@ -78,6 +78,9 @@ class Judge:
     last_exchange: Exchange | None = None
     differential: Differential | None = None
     recorder: Recorder | None = None
+    at_once: bool = False
+    """Every failure is recorded in the run's findings at once, never raised: the judge of
+    what no test case owns (:meth:`at_run_level`)."""
 
     # ---- allure attachments
 
@@ -110,7 +113,9 @@ class Judge:
         )
         if exchange is not None:
             self._attachments.failed(exchange, problem)
-        if registry.level(problem.requirement) == "MUST" or self.target.strict:
+        if self.at_once:
+            self.state.record(finding)
+        elif registry.level(problem.requirement) == "MUST" or self.target.strict:
             self.failures.append(finding)
         else:
             self.state.record(finding)
@@ -144,6 +149,20 @@ class Judge:
             sentences = {f.requirement: registry.entry(f.requirement).sentence for f in failures}
             raise ConformanceFailure(failures, sentences=sentences)
 
+    def at_run_level(self, case_id: str | None = None) -> Judge:
+        """A judge of the same run for requests no test case owns (the lifecycle probe, the
+        end-of-run cancels): sent, recorded and mirrored alike, its findings recorded at
+        once under ``case_id`` (default: this judge's), nothing attached."""
+        return Judge(
+            state=self.state,
+            target=self.target,
+            client=self.client,
+            case_id=case_id or self.case_id,
+            differential=self.differential,
+            recorder=self.recorder,
+            at_once=True,
+        )
+
     # ---- sending
 
     def adapt(self, spec: RequestSpec) -> RequestSpec:
@@ -166,20 +185,37 @@ class Judge:
             self._attachments.sent(spec, exchange)
             code = Answer.read(exchange).code if exchange.status == 503 else None
             if code is None or not oracle.is_throttled(503, code):
-                if self.recorder is not None:
-                    self.recorder.add(exchange)
-                self._compare_with_reference(spec, exchange)
+                self._keep(spec, exchange)
                 return exchange
             if delay is None:
                 pytest.skip("throttled: the target kept answering 503 " + code)
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _compare_with_reference(self, spec: RequestSpec, exchange: Exchange) -> None:
+    def sent_by_sdk(self, exchange: Exchange) -> None:
+        """An exchange a boto3 client made (``ec2conformance/sdk.py``; its spec read from
+        the body it sent): counted, attached, recorded and, in differential mode, sent to the
+        reference as it was sent, like an exchange of :meth:`send`."""
+        assert exchange.spec is not None
+        self.last_exchange = exchange
+        self.state.count_request()
+        self._attachments.sent(exchange.spec, exchange)
+        self._note_created(exchange.spec, Answer.read(exchange))
+        self._keep(exchange.spec, exchange, as_sent=True)
+
+    def _keep(self, spec: RequestSpec, exchange: Exchange, *, as_sent: bool = False) -> None:
+        """A final answer: recorded (``--record``) and compared with the reference's."""
+        if self.recorder is not None:
+            self.recorder.add(exchange)
+        self._compare_with_reference(spec, exchange, as_sent=as_sent)
+
+    def _compare_with_reference(
+        self, spec: RequestSpec, exchange: Exchange, *, as_sent: bool = False
+    ) -> None:
         """Differential mode: the same case sent to the reference; DIFF-SAME-OUTCOME."""
         if self.differential is None:
             return
-        reference = self.differential.mirror(spec, exchange)
+        reference = self.differential.mirror(spec, exchange, as_sent=as_sent)
         if isinstance(reference, str):
             self.skipped(DIFF_REQUIREMENT, reference)
             return

@@ -16,13 +16,13 @@ from ec2conformance.client import Client
 from ec2conformance.differential import Differential
 from ec2conformance.exchange import Redactor, redact_log_records
 from ec2conformance.fuzzing import FuzzSession
-from ec2conformance.lifecycle import cancel_created
+from ec2conformance.lifecycle import END_OF_RUN, cancel_created
 from ec2conformance.model import Credentials, Identity
 from ec2conformance.plugin.allure_labels import attach_exchange, attach_text
 from ec2conformance.plugin.health import install_probe
 from ec2conformance.plugin.setup import is_loopback
 from ec2conformance.recording import Recorder, Replay, ReplayVersionWarning
-from ec2conformance.sdk import bounded_client
+from ec2conformance.sdk import SdkTap, bounded_client
 from ec2conformance.state import RunState, Target, state_of
 
 KEPT_EXCHANGES = 16
@@ -44,10 +44,17 @@ def target(run_state: RunState) -> Target:
 
 
 @pytest.fixture(scope="session")
-def client(target: Target, run_state: RunState) -> Iterator[Client]:
+def client(
+    target: Target,
+    run_state: RunState,
+    differential: Differential | None,
+    recorder: Recorder | None,
+) -> Iterator[Client]:
     """One client (one connection pool) for the whole run. It keeps only the last few
     exchanges: each failure carries its own exchange's description, so a long run's memory
-    does not grow with the bodies it has seen."""
+    does not grow with the bodies it has seen. At the end it cancels the tasks the run
+    created, through a run-level judge (mirrored and recorded like every other request:
+    the reference and the recorder end after the client)."""
     with Client(
         target.endpoint,
         region=target.region,
@@ -60,7 +67,16 @@ def client(target: Target, run_state: RunState) -> Iterator[Client]:
     ) as c:
         install_probe(target.health, c.send, run_state.count_request)
         yield c
-        cancel_created(c, run_state)
+        end = Judge(
+            state=run_state,
+            target=target,
+            client=c,
+            case_id=END_OF_RUN,
+            differential=differential,
+            recorder=recorder,
+            at_once=True,
+        )
+        cancel_created(end)
 
 
 def _reference_identities(config: pytest.Config, target: Target) -> dict[Identity, Credentials]:
@@ -122,26 +138,47 @@ def recorder(pytestconfig: pytest.Config, target: Target) -> Iterator[Recorder |
 
 
 @pytest.fixture(scope="session")
-def sdk_client(target: Target) -> Callable[[Identity], Any]:
+def sdk_clients(target: Target) -> dict[Identity, tuple[Any, SdkTap]]:
+    """The run's boto3 EC2 clients for the target, one per identity (made when first asked
+    for), each with the tap that hears its exchanges."""
+    return {}
+
+
+@pytest.fixture
+def sdk_client(
+    target: Target, judge: Judge, sdk_clients: dict[Identity, tuple[Any, SdkTap]]
+) -> Iterator[Callable[[Identity], Any]]:
     """A factory of boto3 EC2 clients for the target, one per identity, retries off, each
-    exchange bounded as the suite's own (``ec2conformance/sdk.py``)."""
-    made: dict[Identity, Any] = {}
+    exchange bounded as the suite's own (``ec2conformance/sdk.py``); while this test runs,
+    its judge hears of each exchange (counted, recorded, mirrored in differential mode)."""
+    taps: list[SdkTap] = []
 
     def make(identity: Identity) -> Any:
         if identity not in target.identities:
             pytest.skip(NO_DENIED_IDENTITY)
-        if identity not in made:
-            made[identity] = bounded_client(
-                target.endpoint,
-                target.region,
-                target.identities[identity],
-                timeout=target.request_timeout,
-                health=target.health,
-                ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
+        if identity not in sdk_clients:
+            credentials = target.identities[identity]
+            tap = SdkTap(identity, Redactor([credentials.secret_access_key]))
+            sdk_clients[identity] = (
+                bounded_client(
+                    target.endpoint,
+                    target.region,
+                    credentials,
+                    timeout=target.request_timeout,
+                    health=target.health,
+                    ca_bundle=str(target.ca_bundle) if target.ca_bundle else None,
+                    tap=tap,
+                ),
+                tap,
             )
-        return made[identity]
+        made, tap = sdk_clients[identity]
+        tap.observer = judge.sent_by_sdk
+        taps.append(tap)
+        return made
 
-    return make
+    yield make
+    for tap in taps:
+        tap.observer = None
 
 
 @pytest.fixture
