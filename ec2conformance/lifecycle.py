@@ -26,6 +26,7 @@ from ec2conformance.checks.lifecycle import (
 )
 from ec2conformance.client import Exchange
 from ec2conformance.model import RequestSpec, sample
+from ec2conformance.state import RunState
 
 DESCRIBE = action_of("LIFE-DESCRIBE")
 CANCEL = action_of("LIFE-CANCEL")
@@ -40,9 +41,31 @@ def has_describe(judge: Judge) -> bool:
     state = judge.state
     if "has_describe_conversion_tasks" not in state.facts:
         probe = judge if judge.at_once else judge.at_run_level()
-        answer = Answer.read(probe.send(RequestSpec.of([], action=DESCRIBE)))
-        state.facts["has_describe_conversion_tasks"] = answer.status == 200 and answer.is_xml
+        exchange = probe.send(RequestSpec.of([], action=DESCRIBE))
+        answer = Answer.read(exchange)
+        has = answer.status == 200 and answer.is_xml
+        state.facts["has_describe_conversion_tasks"] = has
+        if not has:
+            state.facts["describe_probe"] = _probe_answer(exchange, answer)
     return bool(state.facts["has_describe_conversion_tasks"])
+
+
+def _probe_answer(exchange: Exchange, answer: Answer) -> str:
+    """What the probe got, when it was no 200 with an XML body (the lifecycle tests' skip
+    reason): a target that lists more tasks than the client's cap on a body fails it too."""
+    if exchange.status is None:
+        return f"no answer ({exchange.error})"
+    if exchange.truncated:
+        return f"{exchange.status} with a body longer than the client keeps (cut there)"
+    if answer.status != 200:
+        return f"{exchange.status} {answer.code or ''}".rstrip()
+    return f"200 with a body that is not XML ({answer.parse_error or 'unreadable'})"
+
+
+def no_describe_reason(state: RunState) -> str:
+    """Why the lifecycle tests are skipped: the probe's answer."""
+    got = state.facts.get("describe_probe", "not 200 XML")
+    return f"the target does not have DescribeConversionTasks (the probe got {got})"
 
 
 def _describe(judge: Judge, *ids: str) -> tuple[Exchange, Answer, list[dict[str, Any]] | None]:

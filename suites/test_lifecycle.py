@@ -10,6 +10,7 @@ import pytest
 from ec2conformance import registry
 from ec2conformance.lifecycle import (
     has_describe,
+    no_describe_reason,
     verify_cancel,
     verify_describe,
     verify_dry_run_leaves_nothing,
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.lifecycle
 def lifecycle(judge, target):
     """The target, when it has DescribeConversionTasks."""
     if not has_describe(judge):
-        pytest.skip("the target does not have DescribeConversionTasks (the probe was not 200 XML)")
+        pytest.skip(no_describe_reason(judge.state))
     return target
 
 
