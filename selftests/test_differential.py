@@ -73,6 +73,15 @@ FIRST_FAILURE_SHOWS = {
 }
 
 
+CREDENTIALS = (
+    f"--access-key-id={PERMITTED.access_key_id}",
+    f"--secret-access-key={PERMITTED.secret_access_key}",
+    f"--denied-access-key-id={DENIED.access_key_id}",
+    f"--denied-secret-access-key={DENIED.secret_access_key}",
+)
+"""The reference endpoint's identities, as the suite's options (the proxy passes them on)."""
+
+
 @pytest.fixture(scope="module")
 def backend() -> ReferenceProcess:
     server = start_process("127.0.0.1")
@@ -103,10 +112,7 @@ def _certify(
             reports,
             f"--endpoint={proxy.url}",
             f"--reference-endpoint={backend.url}",
-            f"--access-key-id={PERMITTED.access_key_id}",
-            f"--secret-access-key={PERMITTED.secret_access_key}",
-            f"--denied-access-key-id={DENIED.access_key_id}",
-            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            *CREDENTIALS,
             "-k",
             selection or SELECTION.get(mode, DEFAULT_SELECTION),
             timeout=300,
@@ -329,10 +335,7 @@ def test_the_shipped_session_is_a_reference(mode, verdict, backend, tmp_path):
             tmp_path,
             f"--endpoint={proxy.url}",
             f"--replay={SESSION}",
-            f"--access-key-id={PERMITTED.access_key_id}",
-            f"--secret-access-key={PERMITTED.secret_access_key}",
-            f"--denied-access-key-id={DENIED.access_key_id}",
-            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            *CREDENTIALS,
             "-k",
             SESSION_SELECTION,
             timeout=300,
@@ -364,10 +367,7 @@ def test_replaying_another_versions_session_warns_in_the_reports(backend, tmp_pa
         tmp_path / "run",
         f"--endpoint={backend.url}",
         f"--replay={session}",
-        f"--access-key-id={PERMITTED.access_key_id}",
-        f"--secret-access-key={PERMITTED.secret_access_key}",
-        f"--denied-access-key-id={DENIED.access_key_id}",
-        f"--denied-secret-access-key={DENIED.secret_access_key}",
+        *CREDENTIALS,
         "-k",
         "WIRE-POST and not generated",
         timeout=300,
@@ -398,10 +398,7 @@ def test_boto3s_requests_are_recorded_and_replayed(backend, tmp_path):
             tmp_path / "replay",
             f"--endpoint={proxy.url}",
             f"--replay={session}",
-            f"--access-key-id={PERMITTED.access_key_id}",
-            f"--secret-access-key={PERMITTED.secret_access_key}",
-            f"--denied-access-key-id={DENIED.access_key_id}",
-            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            *CREDENTIALS,
             "-k",
             "boto3",
             timeout=300,

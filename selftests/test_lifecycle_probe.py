@@ -4,15 +4,17 @@ the probe got (a target listing more tasks than the client keeps of a body, say)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
+from test_differential import _exchange
 
 from ec2conformance.client import Exchange
 from ec2conformance.lifecycle import has_describe, no_describe_reason
 from ec2conformance.model import RequestSpec
 from ec2conformance.state import RunState
 
+TIMEOUT = "timeout after 1.0s"
 LISTING = (
     b'<DescribeConversionTasksResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
     b"<requestId>r</requestId><conversionTasks/></DescribeConversionTasksResponse>"
@@ -20,19 +22,8 @@ LISTING = (
 
 
 def _answer(status: int | None, body: bytes = b"", *, truncated: bool = False) -> Exchange:
-    return Exchange(
-        spec=None,
-        method="POST",
-        url="http://127.0.0.1/",
-        request_headers=(),
-        request_body=b"",
-        status=status,
-        response_headers=(("Content-Type", "text/xml"),),
-        response_body=body,
-        truncated=truncated,
-        elapsed=0.01,
-        error=None if status is not None else "timeout after 1.0s",
-    )
+    answer = replace(_exchange(status or 0, body), truncated=truncated)
+    return answer if status is not None else replace(answer, status=None, error=TIMEOUT)
 
 
 @dataclass
@@ -67,7 +58,7 @@ def test_a_listing_is_describe_and_the_probe_is_asked_once():
             "400 InvalidAction",
         ),
         (_answer(200, b"OK"), "not XML"),
-        (_answer(None), "no answer (timeout after 1.0s)"),
+        (_answer(None), f"no answer ({TIMEOUT})"),
     ],
     ids=["cut-at-the-cap", "error", "not-xml", "no-answer"],
 )
