@@ -24,7 +24,8 @@ What makes a variant the same request, by the contract (``CONTRACT.md``):
 Every variant is also put to the oracle (:func:`same_expectation`): it is kept only when the
 oracle expects of it exactly what it expects of the example (the same acceptable outcomes in
 the same order, the same faults, the same resources, inside or outside the contract alike;
-the rows that describe it may differ only by WIRE-GET, the row of the GET form). A variant
+the rows that describe it may differ only by WIRE-POST and WIRE-GET, the rows of the sample as
+a POST and as a GET, "like POST"). A variant
 the oracle sees otherwise is dropped, never judged as the example's.
 
 Variants are a pure function of the case (:func:`variants`): fixed transformations first
@@ -61,7 +62,9 @@ VARIANTS_PER_CASE = 7
 FIXED_METHOD_ROWS = frozenset({"WIRE-POST", "WIRE-GET", "AUTH-QUERY-SIGNATURE"})
 """Requirements whose row names the HTTP method: their cases keep it."""
 
-_GET_ROW = "WIRE-GET"
+# The rows of the sample as a POST and as a GET ("200 ok, like POST"): a method swap may move
+# a request from one to the other.
+_METHOD_ROWS = frozenset({"WIRE-POST", "WIRE-GET"})
 # Candidates tried per variant wanted: bounds the oracle's work for a case whose forms the
 # oracle mostly refuses (a GET too long, say).
 _CANDIDATES_PER_VARIANT = 2
@@ -135,7 +138,7 @@ def _candidates(case: Case) -> list[tuple[str, RequestSpec]]:
 def same_expectation(case: Case, original: Expectation, variant: Expectation) -> bool:
     """Whether the oracle expects of ``variant`` what it expects of ``original`` (see the
     module docstring): outcomes in the same order, the same faults and resources (in any
-    order: they follow the parameters'), the same rows but for WIRE-GET."""
+    order: they follow the parameters'), the same rows but for WIRE-POST and WIRE-GET."""
     if (
         original.outside_contract != variant.outside_contract
         or original.acceptable != variant.acceptable
@@ -147,7 +150,7 @@ def same_expectation(case: Case, original: Expectation, variant: Expectation) ->
         return False
     if case.requirement in FIXED_METHOD_ROWS:
         return set(original.describing) == set(variant.describing)
-    return set(original.describing) - {_GET_ROW} == set(variant.describing) - {_GET_ROW}
+    return set(original.describing) - _METHOD_ROWS == set(variant.describing) - _METHOD_ROWS
 
 
 def variants(case: Case, expect: Expect, *, limit: int = VARIANTS_PER_CASE) -> Sequence[Variant]:
