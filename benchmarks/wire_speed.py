@@ -13,8 +13,10 @@ runs it) serves every measurement in turn:
   ``requests.Session`` (no judging, no generation, no recording);
 - the suite's ``ci`` run against that endpoint (a subprocess, as a user runs it): requests
   sent (``summary.json``) over the run's wall time, start-up included;
-- a fuzzing session (``--fuzz-minutes``): its requests over its wall time, and the last
-  progress line the session printed;
+- a fuzzing session (``--fuzz-minutes``): its requests and its cases (the examples
+  Hypothesis drew; a session sends each with its variants, ``ec2conformance/variants.py``)
+  over its wall time, start-up included, and the last progress line the session printed
+  (whose rates count from the session's start);
 - the peak resident memory of each suite run (``scripts/peak_rss.py``).
 
 Prints each figure with the command that gave it, and the ratio of the suite's rate to the
@@ -44,7 +46,7 @@ from ec2conformance.model import Identity  # noqa: E402
 from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
 from ec2conformance.reference.process import start_process  # noqa: E402
 
-PROGRESS = re.compile(r": (\d+) requests")
+PROGRESS = re.compile(r"^\.*fuzz \S+: (\d+) requests \(\d+/s\)(?:, (\d+) cases)?")
 IDENTITY_OPTIONS = [
     f"--access-key-id={PERMITTED.access_key_id}",
     f"--secret-access-key={PERMITTED.secret_access_key}",
@@ -114,9 +116,9 @@ def raw_loop(url: str, mix: int, seconds: float) -> tuple[float, int, str]:
     return sent / elapsed, sent, f"{len(prepared)} requests of the mixed stream, replayed"
 
 
-def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str]:
+def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str, int]:
     """One suite run against ``url``: (seconds, requests sent, peak RSS MB, command, last
-    progress line)."""
+    progress line, cases that line counts)."""
     with tempfile.TemporaryDirectory() as tmp:
         peak_file = Path(tmp) / "peak-rss-kib.txt"
         command = [
@@ -142,17 +144,16 @@ def suite_run(url: str, extra: list[str]) -> tuple[float, int, float, str, str]:
         elapsed = time.perf_counter() - started
         summary = json.loads((Path(tmp) / "summary.json").read_text())
         peak = int(peak_file.read_text()) / 1024
-    # Progress lines ("fuzz ...: N requests ..."), not the group table's "fuzz" row.
-    counted = [(PROGRESS.search(line), line) for line in output.splitlines()]
-    progress = [
-        line
-        for match, line in sorted(
-            ((m, line) for m, line in counted if m and line.startswith("fuzz ")),
-            key=lambda pair: int(pair[0].group(1)),
-        )
-    ]
+    # Progress lines ("fuzz KEY: N requests (R/s), C cases ..."), after pytest's progress dots;
+    # not the group table's "fuzz" row.
+    counted = [(m, line) for line in output.splitlines() if (m := PROGRESS.search(line))]
+    counted.sort(key=lambda pair: int(pair[0].group(1)))
+    last, cases = "", 0
+    if counted:
+        match, line = counted[-1]
+        last, cases = line.lstrip("."), int(match.group(2) or 0)
     requests_sent = summary.get("facts", {}).get("requests_sent", 0)
-    return elapsed, requests_sent, peak, shown(command[3:]), progress[-1] if progress else ""
+    return elapsed, requests_sent, peak, shown(command[3:]), last, cases
 
 
 def main() -> None:
@@ -180,8 +181,9 @@ def main() -> None:
         minutes = f"--fuzz-minutes={args.fuzz_minutes}"
         fuzz = suite_run(url, ["--hypothesis-profile=default", minutes, "-k", "generated"])
         print(
-            f"fuzz session: {fuzz[1] / fuzz[0]:7.1f} requests/s ({fuzz[1]} requests in "
-            f"{fuzz[0]:.1f} s, peak RSS {fuzz[2]:.0f} MB)\n"
+            f"fuzz session: {fuzz[1] / fuzz[0]:7.1f} requests/s, {fuzz[5] / fuzz[0]:.1f} cases/s "
+            f"({fuzz[1]} requests, {fuzz[5]} cases in {fuzz[0]:.1f} s, start-up included; "
+            f"peak RSS {fuzz[2]:.0f} MB)\n"
             f"  {fuzz[3]}\n  progress line with the most requests: {fuzz[4]}"
         )
     finally:

@@ -9,7 +9,15 @@ With ``--fuzz-minutes N`` a run is an exploratory session: the N minutes are sha
 the selected generated tests; each runs batches of fresh random examples (the example
 database on disk keeps what it learns) until its share is used, keeps going after a failure
 so that every distinct failure is found, writes each distinct failure (its shrunk request
-and how to reproduce it) to ``reports/fuzz-failures.json``, and shows live progress.
+and how to reproduce it) to ``reports/fuzz-failures.json``, and shows live progress (requests
+and cases a second).
+
+In a session each example is sent as it is and then as its variants
+(:mod:`ec2conformance.variants`: the same parameters in other orders, as a GET instead of a
+POST or the reverse, each kept only where the oracle expects the same of it), so that a
+session sends several requests for each example it draws. A failing variant is what is kept
+and reported: its own request, replayed as it was sent. The ``ci`` and ``default`` profiles
+send no variants.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from ec2conformance.cases import Case, case_from_json, case_to_json
 from ec2conformance.client import Exchange
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.report import write_json
+from ec2conformance.variants import VARIANTS_PER_CASE, Expect, variants
 
 FAILURES_FILE = "fuzz-failures.json"
 
@@ -79,6 +88,8 @@ class FuzzSession:
     saved: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     new_failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: int = 0
+    cases: int = 0  # examples run (each sent with its variants)
+    variants_per_case: int = VARIANTS_PER_CASE  # in a session only
     outcomes: set[tuple[int | None, str | None]] = field(default_factory=set)
     failures: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -180,9 +191,10 @@ class FuzzSession:
             return
         self._last_progress = now
         minutes, seconds = divmod(max(int(left), 0), 60)
-        rate = self.requests / max(now - self.started, 1e-9)
+        elapsed = max(now - self.started, 1e-9)
         self.out(
-            f"fuzz {key}: {self.requests} requests ({rate:.0f}/s), "
+            f"fuzz {key}: {self.requests} requests ({self.requests / elapsed:.0f}/s), "
+            f"{self.cases} cases ({self.cases / elapsed:.0f}/s), "
             f"{len(self.outcomes)} distinct outcomes, "
             f"{self.failures} failures, {minutes}m{seconds:02d}s left in this test"
         )
@@ -202,6 +214,7 @@ class _Run:
         diagnose: Diagnosis | None = None,
         not_shrunk: Callable[[str, str], None] | None = None,
         explicit: Sequence[Case] = (),
+        expect: Expect | None = None,
     ) -> None:
         self.session = session
         self.explicit = tuple(explicit)
@@ -216,6 +229,8 @@ class _Run:
         self.shrink_deadline: float | None = None  # set by the first failure of a batch
         self.diagnose = diagnose
         self.not_shrunk = not_shrunk or (lambda key, why: None)
+        # Variants only in a session, and only where the caller gave the oracle.
+        self.expect = expect if self.budget is not None else None
 
     def attempt(self, case: Case) -> None:
         if self.budget is not None:
@@ -235,18 +250,33 @@ class _Run:
         before = self.failed.get(case)
         if before is not None:  # Hypothesis replays a failing case: its answer is known
             raise before
+        self.session.cases += 1
+        self._send(case, case)
+        if self.expect is None:
+            return
+        for variant in variants(case, self.expect, limit=self.session.variants_per_case):
+            self._send(variant.case, case, how=variant.how)
+
+    def _send(self, case: Case, example: Case, *, how: str = "") -> None:
+        """Send ``case`` (``example`` itself, or one of its variants, made ``how``)."""
         try:
             exchange = self.check(case)
         except Exception as exc:
-            self._failed(case, exc)
+            if how:
+                exc.add_note(
+                    f"the failing request is a variant of the generated case ({how}); "
+                    f"the case: {example.summary()}"
+                )
+            self._failed(case, exc, example)
             raise
         if exchange is not None:
             self.session.note_exchange(exchange)
 
-    def _failed(self, case: Case, exc: Exception) -> None:
+    def _failed(self, case: Case, exc: Exception, example: Case) -> None:
         first = not self.failing
         self.failing.append((case, exc))
         self.failed[case] = exc
+        self.failed[example] = exc
         if not first:
             return
         self.shrink_deadline = time.monotonic() + self.shrink_seconds
@@ -331,6 +361,7 @@ def run_generated(
     diagnose: Diagnosis | None = None,
     not_shrunk: Callable[[str, str], None] | None = None,
     explicit: Sequence[Case] = (),
+    expect: Expect | None = None,
 ) -> None:
     """Run ``check`` on cases drawn from ``strategy``, saved failures of ``key`` first, then
     the ``explicit`` cases (sent by every profile); with
@@ -338,7 +369,11 @@ def run_generated(
 
     A failing case is shrunk for at most ``shrink_seconds``, and not at all when
     ``diagnose`` (called after the first failure) gives a reason; a case that failed is
-    never sent again. ``not_shrunk(key, why)`` hears of every failure reported unshrunk."""
+    never sent again. ``not_shrunk(key, why)`` hears of every failure reported unshrunk.
+
+    ``expect`` is the oracle with the run's settings (``spec -> Expectation``, None for a
+    spec the run would not send): given, a session sends each example's variants
+    (:func:`ec2conformance.variants.variants`) after it; other runs ignore it."""
     run = _Run(
         session,
         strategy,
@@ -348,6 +383,7 @@ def run_generated(
         diagnose=diagnose,
         not_shrunk=not_shrunk,
         explicit=explicit,
+        expect=expect,
     )
     if run.budget is not None:
         run.session_run()

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.parsers import ResponseParserError
 from hypothesis.strategies import SearchStrategy
 
-from ec2conformance import golden, registry
+from ec2conformance import golden, oracle, registry
 from ec2conformance.cases import Case
 from ec2conformance.checks import Judge, Problem
 from ec2conformance.checks.success import integer_problems
@@ -35,6 +35,8 @@ from ec2conformance.client import Exchange
 from ec2conformance.exchange import shorten
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import Identity, RequestSpec, sample, sample_api_parameters
+from ec2conformance.oracle import Expectation
+from ec2conformance.safety import safe_spec
 from ec2conformance.sdk import NoAnswer, UnsafeAnswer
 
 UNPARSEABLE = "(botocore could not parse the answer)"
@@ -78,7 +80,20 @@ def verify_generated(
 ) -> None:
     """Every request ``strategy`` draws, each judged as :func:`verify_outcome` (``row``) or
     :func:`verify_exchange` does; saved failures of ``key`` are replayed first, then the
-    ``explicit`` cases."""
+    ``explicit`` cases. In a fuzzing session each request is followed by its variants
+    (:mod:`ec2conformance.variants`), each judged alike."""
+    target = judge.target
+
+    def expect(spec: RequestSpec) -> Expectation | None:
+        sent = safe_spec(spec) if target.safe_mode else spec
+        if sent is None:
+            return None
+        return oracle.expect(
+            sent,
+            strict=target.strict,
+            availability_zones=target.availability_zones,
+            safe_mode=target.safe_mode,
+        )
 
     def one(case: Case) -> Exchange:
         if row:
@@ -98,6 +113,7 @@ def verify_generated(
             diagnose=judge.not_worth_shrinking,
             not_shrunk=not_shrunk,
             explicit=explicit,
+            expect=expect,
         )
     finally:
         judge.attach_note()

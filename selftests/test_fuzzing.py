@@ -2,6 +2,7 @@
 profile; a fuzzing session keeps each distinct failure once, in reports/fuzz-failures.json."""
 
 import json
+import re
 import time
 from dataclasses import replace
 
@@ -12,7 +13,9 @@ from ec2conformance.cases import case_from_json, case_to_json
 from ec2conformance.findings import ConformanceFailure
 from ec2conformance.fuzzing import FuzzSession, run_generated
 from ec2conformance.model import AuthFault, Identity, Signing, sample
+from ec2conformance.oracle import expect
 from ec2conformance.strategies.cases import Case
+from ec2conformance.variants import variants
 
 SAVED = Case(
     replace(
@@ -180,3 +183,48 @@ def test_shrinking_stops_when_its_time_is_spent(tmp_path):
     assert len(failing) == 1 and seen[-1] == failing[0], "no shrink step after the time"
     assert heard and heard[0].startswith("shrinking stopped after 0 s")
     assert "the smallest failing case found so far" in "\n".join(raised.value.__notes__)
+
+
+def _oracle(spec):
+    return expect(spec, strict=False, availability_zones=("us-east-1a", "us-east-1b"))
+
+
+def test_a_session_sends_each_example_with_its_variants(tmp_path):
+    session = FuzzSession(tmp_path, minutes=0.3 / 60, generated_tests=1)
+    lines: list[str] = []
+    session.out = lines.append
+    seen: list[Case] = []
+    run_generated(session, st.just(FRESH), seen.append, key="FUZZ-ORACLE", expect=_oracle)
+    made = [v.case for v in variants(FRESH, _oracle)]
+    assert made, "the sample has variants"
+    assert seen[: 1 + len(made)] == [FRESH, *made], "the example first, then its variants"
+    assert session.cases >= 1 and session.requests == 0  # the check returned no exchange
+    session.progress("FUZZ-ORACLE", 0, force=True)
+    assert re.search(r"\d+ requests \(\d+/s\), \d+ cases \(\d+/s\)", lines[-1]), lines[-1]
+
+
+def test_runs_outside_a_session_send_no_variants(tmp_path):
+    seen: list[Case] = []
+    run_generated(FuzzSession(tmp_path), st.just(FRESH), seen.append, key="K", expect=_oracle)
+    assert set(seen) == {FRESH}
+
+
+def test_a_failing_variant_is_kept_and_replayed_as_it_was_sent(tmp_path):
+    session = FuzzSession(tmp_path, minutes=0.3 / 60, generated_tests=1)
+
+    def check(case):  # an endpoint that reads Action only where it comes first
+        if case.spec.params[0][0] != "Action":
+            raise ConformanceFailure.single("FUZZ-ORACLE", "refused")
+
+    with pytest.raises(ConformanceFailure) as raised:
+        run_generated(session, st.just(FRESH), check, key="FUZZ-ORACLE", expect=_oracle)
+    assert "is a variant of the generated case" in "\n".join(raised.value.__notes__)
+    (entry,) = json.loads((tmp_path / "fuzz-failures.json").read_text())["failures"]["FUZZ-ORACLE"]
+    kept = case_from_json(entry["case"])
+    assert kept.spec.params[0][0] != "Action", "the variant's own request is kept"
+    assert sorted(kept.spec.params) == sorted(FRESH.spec.params)
+    later = FuzzSession(tmp_path)  # a later ci run replays it first, as it is
+    later.load()
+    seen: list[Case] = []
+    run_generated(later, st.just(FRESH), seen.append, key="FUZZ-ORACLE", expect=_oracle)
+    assert seen[0] == kept

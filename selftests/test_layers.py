@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ec2conformance.recording", "ec2conformance.differential"),
     ("ec2conformance.oracle",),
     ("ec2conformance.registry", "ec2conformance.cases"),
-    ("ec2conformance.state", "ec2conformance.fuzzing"),
+    ("ec2conformance.state", "ec2conformance.fuzzing", "ec2conformance.variants"),
     ("ec2conformance.checks",),
     ("ec2conformance.verifiers", "ec2conformance.lifecycle", "ec2conformance.suite"),
     ("ec2conformance.plugin",),

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from lxml import etree
@@ -352,7 +353,7 @@ class _Comparison:
     def order(self, golden: etree._Element, received: etree._Element) -> None:
         """Report siblings that come out of the golden's order (the order requirement),
         from xmldiff's edit script between the pruned trees."""
-        for action in xmldiff_main.diff_trees(golden, received):
+        for action in _edit_script(etree.tostring(golden), etree.tostring(received)):
             if isinstance(action, MoveNode):
                 self.moved(golden, received, action.target)
             elif isinstance(action, DeleteNode | InsertNode | RenameNode | UpdateTextIn):
@@ -370,6 +371,14 @@ class _Comparison:
         want = ", ".join(c.tag for c in g_parent)
         got = ", ".join(c.tag for c in r_parent)
         self.add(self.norm.order, parent_path, want, got, "order-only")
+
+
+@lru_cache(maxsize=256)
+def _edit_script(golden: bytes, received: bytes) -> tuple[Any, ...]:
+    """xmldiff's edit script between two pruned trees, given serialised: the trees hold only
+    structure by then (every leaf's text is its path), so answers of one shape share it, and
+    a fuzzing session's thousands of 200s are diffed once per shape."""
+    return tuple(xmldiff_main.diff_trees(etree.fromstring(golden), etree.fromstring(received)))
 
 
 def compare_success(
