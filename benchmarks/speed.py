@@ -30,14 +30,17 @@ HERE = Path(__file__).resolve().parent
 
 RUNS: dict[bool, list[list[str]]] = {
     False: [
-        ["wire_speed.py", "--seconds", "10", "--fuzz-minutes", "1"],
+        ["wire_speed.py", "--seconds", "10", "--fuzz-minutes", "1", "--fuzz-variants", "7,0"],
         ["suite_speed.py", "--repeat", "3"],
         ["xdist_speed.py", "--repeat", "3"],
         ["reference_speed.py"],
         ["profile_run.py", "--top", "15"],
     ],
     True: [
-        ["wire_speed.py", "--seconds", "3", "--fuzz-minutes", "0.2", "--mix", "100"],
+        [
+            *("wire_speed.py", "--seconds", "3", "--fuzz-minutes", "0.2", "--mix", "100"),
+            *("--fuzz-variants", "7,0"),
+        ],
         ["suite_speed.py", "--repeat", "1"],
         ["xdist_speed.py", "--repeat", "1"],
         ["reference_speed.py", "--seconds", "2", "--rounds", "1", "--top", "5"],

@@ -3,6 +3,7 @@ to a raw loop sending the suite's own request mix, pre-built and pre-signed, to 
 endpoint; and a fuzzing session's rate.
 
     .venv/bin/python benchmarks/wire_speed.py [--seconds 10] [--fuzz-minutes 0.5] [--mix 400]
+        [--fuzz-variants 7,0]
 
 One reference endpoint (``python -m ec2conformance.reference``, its own process, as a user
 runs it) serves every measurement in turn:
@@ -161,6 +162,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the raw loop")
     parser.add_argument("--fuzz-minutes", type=float, default=0.5)
     parser.add_argument("--mix", type=int, default=400, help="requests in the raw loop's mix")
+    parser.add_argument(
+        "--fuzz-variants",
+        default="7",
+        help="comma-separated values of the suite's --fuzz-variants: one session each",
+    )
     args = parser.parse_args()
     reference = start_process()
     url = reference.url
@@ -179,13 +185,22 @@ def main() -> None:
         )
         print(f"ratio suite/raw: {ci_rate / raw_rate:.2f}")
         minutes = f"--fuzz-minutes={args.fuzz_minutes}"
-        fuzz = suite_run(url, ["--hypothesis-profile=default", minutes, "-k", "generated"])
-        print(
-            f"fuzz session: {fuzz[1] / fuzz[0]:7.1f} requests/s, {fuzz[5] / fuzz[0]:.1f} cases/s "
-            f"({fuzz[1]} requests, {fuzz[5]} cases in {fuzz[0]:.1f} s, start-up included; "
-            f"peak RSS {fuzz[2]:.0f} MB)\n"
-            f"  {fuzz[3]}\n  progress line with the most requests: {fuzz[4]}"
-        )
+        for count in (int(n) for n in args.fuzz_variants.split(",")):
+            fuzz = suite_run(
+                url,
+                [
+                    "--hypothesis-profile=default",
+                    minutes,
+                    f"--fuzz-variants={count}",
+                    *("-k", "generated"),
+                ],
+            )
+            print(
+                f"fuzz session ({count} variants): {fuzz[1] / fuzz[0]:7.1f} requests/s, "
+                f"{fuzz[5] / fuzz[0]:.1f} cases/s ({fuzz[1]} requests, {fuzz[5]} cases in "
+                f"{fuzz[0]:.1f} s, start-up included; peak RSS {fuzz[2]:.0f} MB)\n"
+                f"  {fuzz[3]}\n  progress line with the most requests: {fuzz[4]}"
+            )
     finally:
         reference.stop()
 

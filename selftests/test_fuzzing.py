@@ -203,6 +203,18 @@ def test_a_session_sends_each_example_with_its_variants(tmp_path):
     assert re.search(r"\d+ requests \(\d+/s\), \d+ cases \(\d+/s\)", lines[-1]), lines[-1]
 
 
+@pytest.mark.parametrize("limit", [0, 2])
+def test_a_session_sends_no_more_variants_than_asked(tmp_path, limit):
+    """``--fuzz-variants N``: each example then at most N variants (0: the examples alone)."""
+    session = FuzzSession(tmp_path, minutes=0.3 / 60, generated_tests=1, variants_per_case=limit)
+    seen: list[Case] = []
+    run_generated(session, st.just(FRESH), seen.append, key="FUZZ-ORACLE", expect=_oracle)
+    made = [v.case for v in variants(FRESH, _oracle, limit=limit)]
+    assert len(made) == limit
+    assert seen[: 1 + limit] == [FRESH, *made]
+    assert len(seen) == (1 + limit) * session.cases, "each example sent with N variants"
+
+
 def test_runs_outside_a_session_send_no_variants(tmp_path):
     seen: list[Case] = []
     run_generated(FuzzSession(tmp_path), st.just(FRESH), seen.append, key="K", expect=_oracle)

@@ -36,6 +36,8 @@ def test_unreachable_endpoint_stops_the_run_in_one_line(tmp_path):
         ("--endpoint", "ftp://example"),
         ("--region", "US East"),
         ("--waivers", "/nonexistent/waivers.toml"),
+        ("--fuzz-variants", "-1"),
+        ("--fuzz-variants", "many"),
     ],
 )
 def test_malformed_option_is_rejected_naming_the_option(tmp_path, option, value, monkeypatch):

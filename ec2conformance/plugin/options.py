@@ -19,6 +19,7 @@ from ec2conformance.fuzzing import DEFAULT_SHRINK_SECONDS
 from ec2conformance.health import DEFAULT_LIMIT
 from ec2conformance.report import RunInfo, write_reports
 from ec2conformance.state import DEFAULT_REPORTS, now
+from ec2conformance.variants import VARIANTS_PER_CASE
 from ec2conformance.verdict import Verdict, decide
 
 
@@ -232,6 +233,16 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         {
             "type": _number("--fuzz-minutes", "minutes", 0, 24 * 60),
             "help": "an exploratory session: share N minutes among the selected generated tests",
+        },
+    ),
+    (
+        "--fuzz-variants",
+        {
+            "type": _count("--fuzz-variants", 0, 64),
+            "default": VARIANTS_PER_CASE,
+            "help": "in a session, send each drawn example then up to N wire forms of it the "
+            "contract treats the same (other parameter orders, GET for POST; "
+            f"default {VARIANTS_PER_CASE}, 0: only the examples)",
         },
     ),
     (

@@ -241,7 +241,11 @@ def pytest_configure(config: pytest.Config) -> None:
         # the controller cleaned the allure results once, before any worker wrote there
         config.option.clean_alluredir = False
     fuzz_session = WorkerFuzzSession if worker else FuzzSession
-    state.fuzz = fuzz_session(state.reports_dir, minutes=config.getoption("fuzz_minutes"))
+    state.fuzz = fuzz_session(
+        state.reports_dir,
+        minutes=config.getoption("fuzz_minutes"),
+        variants_per_case=config.getoption("fuzz_variants"),
+    )
     state.fuzz.load()
     if state.fuzz.notice is not None:
         config.issue_config_time_warning(FuzzFileWarning(state.fuzz.notice), stacklevel=2)
