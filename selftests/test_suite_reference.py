@@ -34,8 +34,44 @@ def test_reference_endpoint_is_conformant(tmp_path, strict):
     groups = {golden.requirements()[rid].group for rid in rows}
     assert [line.split()[0] for line in last[header + 1 : -1]] == sorted(groups), last[header:]
     assert (tmp_path / "junit.xml").is_file()
-    assert any((tmp_path / "allure-results").iterdir())
+    assert_allure_results_are_lean_and_labelled(tmp_path / "allure-results")
     assert_no_secret_in(tmp_path)
+
+
+def assert_allure_results_are_lean_and_labelled(results):
+    """Every test's result has its requirement's labels (a test skipped in its set-up too);
+    each exchange is one attachment, request and response; no container is written that
+    says nothing (one test's fixtures that passed with nothing to show), and the session's
+    fixtures keep theirs."""
+    import json
+
+    tests = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    assert tests
+    for test in tests:
+        labels = {label["name"] for label in test["labels"]}
+        assert {"epic", "feature", "severity"} <= labels, (test["name"], test["status"])
+    skipped = [t for t in tests if t["status"] == "skipped"]
+    assert skipped, "the strict-only and mode-only rows are skipped, labelled alike"
+    steps = [step for test in tests for step in test.get("steps", [])]
+    assert steps
+    for step in steps:
+        (attached,) = step["attachments"]
+        text = (results / attached["source"]).read_text(encoding="utf-8")
+        assert text.startswith("request\n") and "\nresponse\n\nHTTP " in text, text[:300]
+    containers = [json.loads(p.read_text()) for p in results.glob("*-container.json")]
+    names = {f["name"] for c in containers for f in c.get("befores", [])}
+    assert {"target", "run_state"} <= names, names
+    assert not names & {"judge", "case", "requirement"}, names
+    for container in containers:
+        assert not (len(container.get("children", [])) <= 1 and _all_passed_bare(container))
+
+
+def _all_passed_bare(container):
+    fixtures = [*container.get("befores", []), *container.get("afters", [])]
+    return all(
+        f.get("status") in (None, "passed") and not f.get("steps") and not f.get("attachments")
+        for f in fixtures
+    )
 
 
 def assert_no_secret_in(directory):
