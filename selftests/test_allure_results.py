@@ -2,11 +2,17 @@
 (``plugin/allure_labels.LeanFileLogger``), and an exchange as one attachment."""
 
 import json
+from dataclasses import replace
 
 from allure_commons import model2 as model
+from test_differential import _exchange
 
-from ec2conformance.exchange import Exchange
-from ec2conformance.plugin.allure_labels import LeanFileLogger, exchange_text, says_nothing
+from ec2conformance.plugin.allure_labels import (
+    EXCHANGE_PARTS,
+    LeanFileLogger,
+    exchange_text,
+    says_nothing,
+)
 
 
 def _container(*befores, children=("t1",)):
@@ -44,23 +50,15 @@ def test_the_logger_writes_only_the_containers_that_say_something(tmp_path):
 
 
 def test_an_exchange_is_one_text_request_response_and_what_was_expected():
-    exchange = Exchange(
-        spec=None,
-        method="POST",
-        url="http://127.0.0.1:1/",
-        request_headers=[("Authorization", "AWS4-HMAC-SHA256 Signature=abc")],
+    exchange = replace(
+        _exchange(400, b"<Response><Errors/></Response>"),
+        request_headers=(("Authorization", "AWS4-HMAC-SHA256 Signature=abc"),),
         request_body=b"Action=ImportInstance",
-        status=400,
-        response_headers=[("Content-Type", "text/xml")],
-        response_body=b"<Response><Errors/></Response>",
-        truncated=False,
-        elapsed=0.01,
-        error=None,
     )
     text = exchange_text(exchange, "expected: error MissingParameter")
-    request, response, expected = text.split("\n" + "-" * 72 + "\n")
-    assert request.startswith("request\n\nPOST http://127.0.0.1:1/")
+    request, response, expected = text.split(EXCHANGE_PARTS)
+    assert request.startswith("request\n\nPOST http://127.0.0.1/")
     assert "Action = 'ImportInstance'" in request and "abc" not in request
-    assert response.strip().startswith("response\n\nHTTP 400")
-    assert expected.strip() == "expected\n\nexpected: error MissingParameter"
-    assert "expected" not in exchange_text(exchange).split("-" * 72)[-1]
+    assert response.startswith("response\n\nHTTP 400")
+    assert expected == "expected\n\nexpected: error MissingParameter"
+    assert "expected" not in exchange_text(exchange).split(EXCHANGE_PARTS)[-1]

@@ -84,9 +84,8 @@ _TITLE = pytest.StashKey[str]()
 @pytest.hookimpl(tryfirst=True)  # inside allure-pytest's wrapper: its test result is open
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Labels before the fixtures are set up: a test skipped or broken in its set-up has
-    them too.
-    (A hook, not an autouse fixture: allure-pytest writes a container file for every
-    function-scoped fixture.)"""
+    them too (a hook, not an autouse fixture: allure-pytest writes a container file for
+    every function-scoped fixture)."""
     label_test(item)
 
 
@@ -202,13 +201,17 @@ def _pretty(body: bytes) -> str:
     return _text(body)
 
 
+EXCHANGE_PARTS = "\n\n" + "-" * 72 + "\n"
+"""What separates the request, the response and what was expected in an exchange's text."""
+
+
 def exchange_text(exchange: Exchange, expected: str = "") -> str:
     """One exchange as one text: the request, the response, and what was expected (for a
     failure), each under its heading."""
     parts = [f"request\n\n{request_text(exchange)}", f"response\n\n{response_text(exchange)}"]
     if expected:
         parts.append(f"expected\n\n{expected}")
-    return f"\n\n{'-' * 72}\n".join(parts)
+    return EXCHANGE_PARTS.join(parts)
 
 
 def attach_exchange(name: str, exchange: Exchange, expected: str = "") -> None:
