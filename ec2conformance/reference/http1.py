@@ -415,6 +415,17 @@ class Answer:
     status: int
 
 
+def call_app(app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes:
+    """The application's body for ``environ``, whole; its iterable closed (PEP 3333)."""
+    result = app(environ, start_response)
+    try:
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
 def run_app(app: WSGIApp, environ: dict[str, Any], head: RequestHead, body: Body) -> Answer:
     """Call the application and write its answer as HTTP/1.1 bytes."""
     captured: list[Any] = []
@@ -426,13 +437,7 @@ def run_app(app: WSGIApp, environ: dict[str, Any], head: RequestHead, body: Body
         return _no_write
 
     try:
-        result = app(environ, start_response)
-        try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        payload = call_app(app, environ, start_response)
     except Exception:
         logger.exception("the application failed on %s %s", head.method, head.target)
         return Answer(plain_answer(500, "the application failed"), False, 500)

@@ -20,6 +20,7 @@ from ec2conformance.model import Credentials
 
 from ..app import ReferenceApp, WSGIEnviron
 from ..catalogue import Code, EC2Error, error_catalogue
+from ..http1 import call_app
 from ..identities import Principal
 from ..sigv4 import (
     ALGORITHM,
@@ -166,13 +167,7 @@ class Endpoint:
             captured["headers"] = tuple(headers)
             return lambda data: None
 
-        chunks = self.app(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        body = call_app(self.app, environ, start_response)
         return Reply(captured["status"], captured["headers"], body)
 
     # -- answering -----------------------------------------------------------------------
