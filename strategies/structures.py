@@ -52,6 +52,19 @@ _BOOLEANS: Final = st.booleans()
 
 
 @cache
+def _subsets(count: int) -> SearchStrategy[int]:
+    return st.integers(0, (1 << count) - 1)
+
+
+def present(draw: st.DrawFn, count: int) -> list[bool]:
+    """Which of ``count`` optional members a structure has: one drawn integer, a bit a
+    member (one choice instead of ``count`` booleans; it shrinks towards none, and a
+    failure that needs some members shrinks to those alone)."""
+    bits = draw(_subsets(count))
+    return [bool(bits >> i & 1) for i in range(count)]
+
+
+@cache
 def _permutations(count: int) -> SearchStrategy[list[int]]:
     return st.permutations(range(count))
 
@@ -110,16 +123,17 @@ def placements(
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         placement: dict[str, Any] = {}
-        if draw(_BOOLEANS):
+        zone, partition, tenancy_ = present(draw, 3)
+        if zone:
             placement["AvailabilityZone"] = draw(zones)
         group = draw(_PLACEMENT_GROUPS) if name_resources else "none"
         if group == "name":
             placement["GroupName"] = draw(names)
         elif group == "id":
             placement["GroupId"] = draw(ids)
-        if group != "none" and draw(_BOOLEANS):
+        if group != "none" and partition:
             placement["PartitionNumber"] = draw(_PARTITION_NUMBERS)
-        if draw(_BOOLEANS):
+        if tenancy_:
             placement["Tenancy"] = draw(tenancy)
         return shuffled(draw, placement)
 
@@ -159,10 +173,11 @@ def launch_specifications(
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         spec: dict[str, Any] = {}
-        for key, values in chosen:
-            if draw(_BOOLEANS):
+        *members, address = present(draw, len(chosen) + 1)
+        for (key, values), wanted in zip(chosen, members, strict=True):
+            if wanted:
                 spec[key] = draw(values)
-        if "SubnetId" in spec and draw(_BOOLEANS):
+        if "SubnetId" in spec and address:
             spec["PrivateIpAddress"] = draw(addresses)
         return shuffled(draw, spec)
 
@@ -196,11 +211,12 @@ def botocore_parameter_sets(
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         params: dict[str, Any] = {}
-        if draw(_BOOLEANS):
+        dry_run, description, launch_ = present(draw, 3)
+        if dry_run:
             params["DryRun"] = False
-        if draw(_BOOLEANS):
+        if description:
             params["Description"] = draw(texts)
-        if draw(_BOOLEANS):
+        if launch_:
             params["LaunchSpecification"] = draw(launch)
         params["DiskImages"] = [draw(disks)]
         params["Platform"] = draw(platform)

@@ -46,7 +46,7 @@ from ec2conformance.strategies.domain import (
     Zones,
 )
 from ec2conformance.strategies.fitting import fit
-from ec2conformance.strategies.structures import botocore_parameter_sets
+from ec2conformance.strategies.structures import botocore_parameter_sets, present
 from ec2conformance.strategies.text import descriptions, utf8_descriptions
 from ec2conformance.strategies.values import image_sizes, manifest_urls, user_data
 from ec2conformance.wire import to_wire_params
@@ -132,17 +132,18 @@ def draw_contract_forms(draw: st.DrawFn, params: Params) -> Params:
     """The drawing behind :func:`contract_forms`, inside another strategy's draw (nothing is
     built per example)."""
     out = params
-    for prefix in _LIST_PREFIXES:
+    *relabelled, zeros, permuted = present(draw, len(_LIST_PREFIXES) + 2)
+    for prefix, wanted in zip(_LIST_PREFIXES, relabelled, strict=True):
         used = _list_names(out, prefix)
-        if used and draw(_BOOLEANS):
+        if used and wanted:
             new = draw(_indexes(len(used)))
             out = _relabel(out, prefix, dict(zip(used, new, strict=True)))
-    if draw(_BOOLEANS):
+    if zeros:
         out = tuple(
             (name, "0" * draw(_ZEROS) + value if name.endswith(_INTEGER_NAMES) else value)
             for name, value in out
         )
-    if draw(_BOOLEANS):
+    if permuted:
         out = draw_permuted(draw, out)
     return out
 
