@@ -250,7 +250,9 @@ class _Watchdog:
     never trips them. The watchdog's thread shuts the socket down instead, which wakes any
     blocked send or receive (headers or body) with an error or an end of file. One thread
     serves every exchange of the transport (started on first use, ended by :meth:`close`):
-    it sleeps until an exchange is armed, then until its deadline or its end. The pool
+    it sleeps until an exchange is armed, then until that exchange's deadline (an exchange
+    that ends sooner does not wake it: it then finds no deadline, or a later exchange's, and
+    sleeps on), and is woken only for a deadline sooner than the one it sleeps to. The pool
     reports the socket in use (see :func:`_tracking_pool`); the watchdog keeps its own
     reference, because http.client forgets the connection's socket once the headers of a
     ``Connection: close`` answer are read, while the body still streams from it.
@@ -259,6 +261,7 @@ class _Watchdog:
     def __init__(self) -> None:
         self._wake = threading.Condition()
         self._deadline: float | None = None  # of the exchange armed, if any
+        self._sleeping_until: float | None = None  # what the thread's wait ends at, if timed
         self._fired = False
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -275,7 +278,12 @@ class _Watchdog:
                     target=self._watch, name="ec2conformance-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            # The thread is woken only when it would otherwise sleep past this deadline
+            # (idle, or timed for a later one): consecutive exchanges of one timeout leave
+            # it asleep, so that a request costs no switch to it and back.
+            until = self._sleeping_until
+            if until is None or until > self._deadline:
+                self._wake.notify()
 
     @property
     def fired(self) -> bool:
@@ -285,10 +293,9 @@ class _Watchdog:
 
     def disarm(self) -> bool:
         """Stop watching; whether the deadline had passed."""
-        with self._wake:
+        with self._wake:  # the thread, asleep until the old deadline, then finds none
             self._deadline = None
             fired = self._fired
-            self._wake.notify()
         return fired
 
     def close(self) -> None:
@@ -304,10 +311,12 @@ class _Watchdog:
         with self._wake:
             while not self._closed:
                 if self._deadline is None:
+                    self._sleeping_until = None
                     self._wake.wait()
                     continue
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
+                    self._sleeping_until = self._deadline
                     self._wake.wait(remaining)
                     continue
                 self._fired = True
