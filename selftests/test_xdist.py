@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from runner import SuiteRun, run_suite
+
+from ec2conformance.plugin import parallel
 
 pytestmark = pytest.mark.slow
 
@@ -71,3 +74,29 @@ def test_parallel_run_keeps_every_allure_result_and_the_junit_file(
     }
     assert len(threads) == 2, threads  # each worker (process) wrote its own results
     assert _junit_cases(parallel.reports) == _junit_cases(single.reports) > 0
+
+
+@pytest.mark.parametrize(
+    ("numprocesses", "dist", "distload", "chosen"),
+    [
+        (2, "no", False, "worksteal"),  # -n 2
+        ("auto", "no", False, "worksteal"),  # -n auto (xdist counts the cores after)
+        (2, "load", False, "load"),  # -n 2 --dist load: kept
+        (2, "loadfile", False, "loadfile"),  # -n 2 --dist loadfile: kept
+        (2, "no", True, "no"),  # -n 2 -d: xdist's own hook makes it load
+        (0, "no", False, "no"),  # -n 0: no distribution
+        (None, "no", False, "no"),  # no -n
+    ],
+)
+def test_n_without_dist_steals_work(
+    numprocesses: object, dist: str, distload: bool, chosen: str
+) -> None:
+    config = SimpleNamespace(
+        option=SimpleNamespace(numprocesses=numprocesses, dist=dist, distload=distload)
+    )
+    hook = parallel.pytest_cmdline_main(config)  # a wrapper: its part before the others
+    next(hook)
+    assert config.option.dist == chosen
+    with pytest.raises(StopIteration) as ended:
+        hook.send(0)  # the other hooks' result (an exit status) is passed on
+    assert ended.value.value == 0
