@@ -9,6 +9,8 @@ and prints each one's output under its command line, then the machine's load.
   ``default`` profiles against the embedded endpoint;
 - ``xdist_speed.py``: ``-n 2`` against ``-n 0``;
 - ``reference_speed.py``: the reference endpoint against a bare werkzeug app;
+- ``transport_speed.py``: one request's round trip through the suite's transport against a
+  plain ``requests.Session``;
 - ``time_budget.py``: where the ``ci`` run's time goes, stage by stage, per request, and the
   rate the suite would reach if its requests cost only their round trip;
 - ``profile_run.py``: the top entries of the ``ci`` run's profile (pyinstrument).
@@ -36,6 +38,7 @@ RUNS: dict[bool, list[list[str]]] = {
         ["suite_speed.py", "--repeat", "3"],
         ["xdist_speed.py", "--repeat", "3"],
         ["reference_speed.py"],
+        ["transport_speed.py", "--rounds", "3"],
         ["time_budget.py", "--seconds", "10", "--mix", "400"],
         ["profile_run.py", "--top", "15"],
     ],
@@ -47,6 +50,7 @@ RUNS: dict[bool, list[list[str]]] = {
         ["suite_speed.py", "--repeat", "1"],
         ["xdist_speed.py", "--repeat", "1"],
         ["reference_speed.py", "--seconds", "2", "--rounds", "1", "--top", "5"],
+        ["transport_speed.py", "--requests", "1000"],
         ["time_budget.py"],
         ["profile_run.py", "--top", "10"],
     ],
