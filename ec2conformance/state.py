@@ -7,7 +7,8 @@ Below the checks and the plugin: the checks record findings and facts here, the 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,11 @@ class RunState:
     target: Target | None = None
     reports_dir: Path = DEFAULT_REPORTS
     started: str = field(default_factory=now)
-    findings: list[Finding] = field(default_factory=list)
+    #: Each distinct finding once, with how many times it was recorded, in the order first
+    #: seen (:meth:`record`; read back by :meth:`all_findings`).
+    counted_findings: dict[Finding, int] = field(default_factory=dict)
+    #: Failures and errors kept with their texts, by (requirement, case).
+    kept_in_full: dict[tuple[str, str], int] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
     baseline: dict[str, str] | None = None
     implements_import_instance: bool | None = None
@@ -97,24 +102,48 @@ class RunState:
     case_order: dict[str, int] = field(default_factory=dict)  # node id -> collection index
     lost_workers: list[str] = field(default_factory=list)  # parallel workers that died
 
-    def record(self, finding: Finding) -> None:
-        self.findings.append(finding)
+    def record(self, finding: Finding, count: int = 1) -> None:
+        """Record ``finding`` (``count`` times). Findings are counted, not listed: a long
+        fuzzing session judges about a dozen a request, nearly all of them the same passed
+        finding of the same test, and a list of them grew by about 1.7 KB a request. Past
+        :data:`KEPT_IN_FULL` distinct failures, errors or skips of one requirement on one
+        case, a finding's texts are dropped (each example's differ): the summary shows each
+        requirement's first failure and first error, and the most common reason a skipped
+        requirement gives, and counts the others, which stay counted."""
+        if finding.status in _KEPT_STATUSES and finding not in self.counted_findings:
+            key = (finding.requirement, finding.case)
+            kept = self.kept_in_full.get(key, 0)
+            if kept >= KEPT_IN_FULL:
+                finding = replace(finding, message="", expected="", received="", reproduction="")
+            else:
+                self.kept_in_full[key] = kept + 1
+        self.counted_findings[finding] = self.counted_findings.get(finding, 0) + count
         if finding.case:
             self.recorded_by_case.setdefault(finding.case, set()).add(finding.requirement)
+
+    def all_findings(self) -> Iterator[Finding]:
+        """Every finding recorded, as often as it was recorded (a distinct finding's repeats
+        together, at its first place: the verdict counts them and reads each requirement's
+        first failure, so their places do not matter)."""
+        for finding, count in self.counted_findings.items():
+            for _ in range(count):
+                yield finding
 
     def count_request(self) -> None:
         self.facts["requests_sent"] = self.facts.get("requests_sent", 0) + 1
 
     def worker_output(self) -> dict[str, Any]:
         """What a parallel (pytest-xdist) worker hands the controller at its end: its
-        findings, each with its case's place in the collection (so that the merged findings
-        come in the order one process would have recorded them), and the run-level facts
+        findings, each distinct one with how often it was recorded and its case's place in
+        the collection (so that the merged findings come in the order one process would
+        have recorded them), and the run-level facts
         it learned. Only plain values: they cross execnet."""
         last = len(self.case_order)
         return {
             "endpoint": self.target.endpoint if self.target is not None else None,
             "findings": [
-                [self.case_order.get(f.case, last), _finding_fields(f)] for f in self.findings
+                [self.case_order.get(f.case, last), _finding_fields(f), count]
+                for f, count in self.counted_findings.items()
             ],
             "facts": self.facts,
             "implements_import_instance": self.implements_import_instance,
@@ -135,16 +164,15 @@ class RunState:
         - facts: see :func:`merge_facts`;
         - new fuzz failures, by test (each test runs on one worker).
         """
-        ordered: list[tuple[int, int, Finding]] = []
+        ordered: list[tuple[int, int, Finding, int]] = []
         seq = 0
         for output in outputs:
-            for order, fields in output["findings"]:
-                ordered.append(
-                    (order, seq, Finding(**{**fields, "status": CaseStatus(fields["status"])}))
-                )
+            for order, fields, count in output["findings"]:
+                finding = Finding(**{**fields, "status": CaseStatus(fields["status"])})
+                ordered.append((order, seq, finding, count))
                 seq += 1
-        for _, _, finding in sorted(ordered, key=lambda t: (t[0], t[1])):
-            self.record(finding)
+        for _, _, finding, count in sorted(ordered, key=lambda t: (t[0], t[1])):
+            self.record(finding, count)
         for rid, key, what in (
             ("RESP-REQUEST-ID", "seen_request_ids", "requestId"),
             ("RESP-TASK-ID", "seen_task_ids", "conversionTaskId"),
@@ -176,6 +204,12 @@ class RunState:
                 for test, entries in output["fuzz_new_failures"].items():
                     self.fuzz.new_failures.setdefault(test, []).extend(entries)
 
+
+KEPT_IN_FULL = 20
+"""Failures, errors and skips of one requirement on one case recorded with their texts;
+later ones are counted without them (:meth:`RunState.record`)."""
+
+_KEPT_STATUSES = frozenset({CaseStatus.FAILED, CaseStatus.ERROR, CaseStatus.SKIPPED})
 
 ACROSS_WORKERS = "(across parallel workers)"
 """The case of a freshness failure found only when the workers' answers were merged."""

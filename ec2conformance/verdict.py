@@ -184,9 +184,12 @@ def requirement_result(
 
 
 def _most_common(reasons: list[str]) -> str | None:
-    if not reasons:
+    """The reason given most often; a skip whose text was dropped (``""``, see
+    ``RunState.record``) gives none."""
+    given = [reason for reason in reasons if reason]
+    if not given:
         return None
-    return max(set(reasons), key=reasons.count)
+    return max(set(given), key=given.count)
 
 
 def decide(

@@ -153,7 +153,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     levels = {rid: row.level for rid, row in golden.requirements().items()}
     state.result = decide(
         levels,
-        state.findings,
+        state.all_findings(),
         strict=state.target.strict,
         waivers=state.waivers,
         not_applicable=modes_off(config),
