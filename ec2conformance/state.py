@@ -83,7 +83,7 @@ class RunState:
     #: Each distinct finding once, with how many times it was recorded, in the order first
     #: seen (:meth:`record`; read back by :meth:`all_findings`).
     counted_findings: dict[Finding, int] = field(default_factory=dict)
-    #: Failures and errors kept with their texts, by (requirement, case).
+    #: Distinct failures, errors and skips kept with their texts, by (requirement, case).
     kept_in_full: dict[tuple[str, str], int] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
     baseline: dict[str, str] | None = None
@@ -136,8 +136,8 @@ class RunState:
         """What a parallel (pytest-xdist) worker hands the controller at its end: its
         findings, each distinct one with how often it was recorded and its case's place in
         the collection (so that the merged findings come in the order one process would
-        have recorded them), and the run-level facts
-        it learned. Only plain values: they cross execnet."""
+        have recorded them), and the run-level facts it learned. Only plain values: they
+        cross execnet."""
         last = len(self.case_order)
         return {
             "endpoint": self.target.endpoint if self.target is not None else None,
