@@ -438,6 +438,23 @@ def test_server_that_never_answers_times_out(client: Client, endpoint: Endpoint)
     assert TIMEOUT <= exchange.elapsed < TIMEOUT + 1
 
 
+def test_a_stall_after_quick_answers_is_cut_at_its_own_deadline(
+    client: Client, endpoint: Endpoint
+) -> None:
+    """The watchdog's thread sleeps through quick exchanges (it is not woken for each):
+    a stall that follows them still ends at its own deadline, neither sooner (at an earlier
+    exchange's) nor later."""
+    for _ in range(5):
+        assert client.send(sample()).status == 200
+    endpoint.behave(stall)
+    started = time.monotonic()
+    exchange = client.send(sample())
+    assert time.monotonic() - started < TIMEOUT + 1
+    assert exchange.status is None
+    assert exchange.error == f"timeout after {TIMEOUT}s"
+    assert TIMEOUT <= exchange.elapsed < TIMEOUT + 1
+
+
 def test_body_dripping_forever_is_cut_at_the_deadline(client: Client, endpoint: Endpoint) -> None:
     """Headers then an endless slow body: the exchange still ends at the deadline."""
     endpoint.behave(drip_body)
