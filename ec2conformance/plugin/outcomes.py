@@ -16,13 +16,7 @@ import pytest
 
 from ec2conformance import golden
 from ec2conformance.findings import CaseStatus, ConformanceFailure, Finding
-from ec2conformance.plugin.parallel import (
-    COLLECTION_ORDER,
-    WORKER_OUTPUT,
-    is_controller,
-    is_worker,
-    merge_into,
-)
+from ec2conformance.plugin.parallel import WORKER_OUTPUT, is_controller, is_worker, merge_into
 from ec2conformance.report import RunInfo, group_table, write_reports
 from ec2conformance.state import STATE, RunState, now, state_of
 from ec2conformance.verdict import EXIT_CODES, Verdict, compare_with_baseline, decide
@@ -46,10 +40,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
-    if state is not None and is_worker(session.config):
-        collected = session.config.stash.get(COLLECTION_ORDER, None)
-        order = collected if collected is not None else [item.nodeid for item in session.items]
-        state.case_order = {nodeid: i for i, nodeid in enumerate(order)}
     if state is not None and state.fuzz is not None:
         state.fuzz.generated_tests = sum(
             1 for item in session.items if item.get_closest_marker("generated") is not None

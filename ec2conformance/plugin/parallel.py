@@ -40,10 +40,6 @@ WORKER_OUTPUT = "ec2conformance"
 
 OUTPUTS = pytest.StashKey[list[dict[str, Any]]]()
 
-COLLECTION_ORDER = pytest.StashKey[list[str]]()
-"""On a worker: the node ids in the order a single run collects them (before the worker's
-own order, :func:`pytest_collection_modifyitems`)."""
-
 
 class WorkerFuzzSession(FuzzSession):
     """A worker's fuzzing session: its new failures go to the controller, which writes the
@@ -146,10 +142,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the end, where they fill in whichever worker is idle (``worksteal``) instead of one
     worker finishing a long test alone (``-n 2``, ``default`` profile: 10.1-10.4 s against
     about 11 s in the collection order). Every worker sorts alike, so their collections
-    stay the same; the findings keep the collection order a single run has
-    (:data:`COLLECTION_ORDER`, read by ``pytest_collection_finish``). Runs after the
-    selection (``-k``, ``-m``)."""
+    stay the same. Before sorting, the run state keeps each test's place in the collection
+    order a single run has (``RunState.case_order``), by which the controller merges the
+    workers' findings. Runs after the selection (``-k``, ``-m``)."""
     if not is_worker(config):
         return
-    config.stash[COLLECTION_ORDER] = [item.nodeid for item in items]
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.case_order = {item.nodeid: i for i, item in enumerate(items)}
     items.sort(key=lambda item: item.get_closest_marker("generated") is None)
