@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -20,8 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from ec2conformance.reference import DENIED, PERMITTED  # noqa: E402
+from wire_speed import IDENTITY_OPTIONS, shown  # noqa: E402
+
 from ec2conformance.reference.process import start_process  # noqa: E402
 
 ENTRY = re.compile(r"^\s*(?P<share>[0-9.]+)%\s+(?P<function>\S+)\s+(?P<where>\S+)")
@@ -50,10 +51,7 @@ def profile(url: str, extra: list[str], top: int) -> tuple[str, float, list[str]
             "no:cacheprovider",
             f"--reports-dir={tmp}",
             f"--endpoint={url}",
-            f"--access-key-id={PERMITTED.access_key_id}",
-            f"--secret-access-key={PERMITTED.secret_access_key}",
-            f"--denied-access-key-id={DENIED.access_key_id}",
-            f"--denied-secret-access-key={DENIED.secret_access_key}",
+            *IDENTITY_OPTIONS,
             *extra,
         ]
         subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
@@ -61,8 +59,7 @@ def profile(url: str, extra: list[str], top: int) -> tuple[str, float, list[str]
     timing = re.search(r"Duration: [0-9.]+\s+CPU time: [0-9.]+", text)
     duration = timing.group(0) if timing else ""
     entries = [line.strip() for line in text.splitlines() if ENTRY.match(line)][:top]
-    shown = [a if "secret" not in a else a.split("=")[0] + "=<secret>" for a in command[1:]]
-    return shlex.join(["python", *shown]), duration, entries
+    return shown(["python", *command[1:]]), duration, entries
 
 
 def main() -> None:

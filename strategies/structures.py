@@ -65,7 +65,8 @@ def present(draw: st.DrawFn, count: int) -> list[bool]:
 
 
 @cache
-def _permutations(count: int) -> SearchStrategy[list[int]]:
+def permutations_of(count: int) -> SearchStrategy[list[int]]:
+    """Orders of ``count`` positions (built once per count)."""
     return st.permutations(range(count))
 
 
@@ -75,7 +76,7 @@ def shuffled(draw: st.DrawFn, mapping: dict[str, Any]) -> dict[str, Any]:
     if len(mapping) < 2 or not draw(_BOOLEANS):
         return mapping
     keys = list(mapping)
-    return {keys[i]: mapping[keys[i]] for i in draw(_permutations(len(keys)))}
+    return {keys[i]: mapping[keys[i]] for i in draw(permutations_of(len(keys)))}
 
 
 @cache

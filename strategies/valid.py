@@ -46,7 +46,11 @@ from ec2conformance.strategies.domain import (
     Zones,
 )
 from ec2conformance.strategies.fitting import fit
-from ec2conformance.strategies.structures import botocore_parameter_sets, present
+from ec2conformance.strategies.structures import (
+    botocore_parameter_sets,
+    permutations_of,
+    present,
+)
 from ec2conformance.strategies.text import descriptions, utf8_descriptions
 from ec2conformance.strategies.values import image_sizes, manifest_urls, user_data
 from ec2conformance.wire import to_wire_params
@@ -117,15 +121,10 @@ def _indexes(count: int) -> SearchStrategy[list[int]]:
     return st.one_of(small, large)
 
 
-@cache
-def _permutations(count: int) -> SearchStrategy[list[int]]:
-    return st.permutations(range(count))
-
-
 def draw_permuted(draw: st.DrawFn, items: tuple[Any, ...]) -> tuple[Any, ...]:
     """``items`` in a drawn order (a permutation of their positions, whose strategy is
     built once per length)."""
-    return tuple(items[i] for i in draw(_permutations(len(items))))
+    return tuple(items[i] for i in draw(permutations_of(len(items))))
 
 
 def draw_contract_forms(draw: st.DrawFn, params: Params) -> Params:
