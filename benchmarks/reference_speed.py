@@ -162,7 +162,7 @@ def profile_hot_path(requests_count: int, top: int) -> str:
 def hot_path(app: Any) -> Callable[[bytes], bytes]:
     """One raw request through the server's reading and the app, to the answer's bytes."""
     try:
-        from ec2conformance.reference.http1 import answer_bytes
+        from ec2conformance.reference.wsgi import answer_bytes
     except ImportError:  # the werkzeug server: parse into an environ with werkzeug's builder
         from werkzeug.test import EnvironBuilder, run_wsgi_app
 

@@ -20,7 +20,7 @@ from lxml import etree
 
 from ec2conformance import ROOT
 from ec2conformance.reference import MAX_WORKERS, PERMITTED, ReferenceConfig, ServerLimits, start
-from ec2conformance.reference.http1 import answer_bytes
+from ec2conformance.reference.wsgi import answer_bytes
 
 
 def code_of(body: bytes) -> str | None:

@@ -19,13 +19,13 @@ pauses and the kernel's backlog, :attr:`~ServerLimits.backlog`, holds new ones);
 head is at most :data:`.http1.MAX_REQUEST_LINE` bytes of request line and
 :data:`.http1.MAX_HEADERS` header lines.
 
-The messages themselves (a head parsed, a body read, the WSGI environ, the answer's bytes)
-are :mod:`.http1`'s; the WSGI environ follows PEP 3333, with ``QUERY_STRING`` as the raw
-bytes of the request target (latin-1): nothing is re-encoded, so a malformed query stays
-malformed (WIRE-MALFORMED-QUERY). A connection that is closed while the client may still be sending
-(an answer given before a large body was read) is closed gracefully: the write side is shut,
-what the client still sends is read and dropped for a short while, then the socket is
-closed, so the client reads the answer instead of a reset.
+The requests themselves (a head parsed, a body read) are :mod:`.http1`'s, the answers (the
+WSGI environ, the answer's bytes) :mod:`.wsgi`'s; the WSGI environ follows PEP 3333, with
+``QUERY_STRING`` as the raw bytes of the request target (latin-1): nothing is re-encoded, so
+a malformed query stays malformed (WIRE-MALFORMED-QUERY). A connection that is closed while
+the client may still be sending (an answer given before a large body was read) is closed
+gracefully: the write side is shut, what the client still sends is read and dropped for a
+short while, then the socket is closed, so the client reads the answer instead of a reset.
 """
 
 from __future__ import annotations
@@ -45,21 +45,17 @@ from typing import Any, Final
 from .http1 import (
     MAX_HEAD_BYTES,
     RECV_BYTES,
-    Answer,
     BadRequest,
     Body,
     RequestHead,
     Source,
-    WSGIApp,
     chunked_end,
     head_end,
-    make_environ,
     parse_head,
-    plain_answer,
-    run_app,
     skip_blank_lines,
 )
 from .wire import MAX_BODY_BYTES
+from .wsgi import Answer, WSGIApp, make_environ, plain_answer, run_app
 
 logger = logging.getLogger("ec2conformance.reference.server")
 

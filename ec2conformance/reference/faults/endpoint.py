@@ -20,7 +20,6 @@ from ec2conformance.model import Credentials
 
 from ..app import ReferenceApp, WSGIEnviron
 from ..catalogue import Code, EC2Error, error_catalogue
-from ..http1 import call_app
 from ..identities import Principal
 from ..sigv4 import (
     ALGORITHM,
@@ -35,6 +34,7 @@ from ..sigv4 import (
     signing_key,
 )
 from ..wire import read_request, request_parameters
+from ..wsgi import call_app
 from .call import Call, Pairs
 from .reply import Reply, error_code
 
